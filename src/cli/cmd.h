@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The rmcp command table: one file per command, each owning its options and usage text. */
+#ifndef RMCP_CMD_H
+#define RMCP_CMD_H
+
+#include <stdio.h>
+
+/* Exit statuses shared by all commands (documented in rmcp(1)). */
+enum {
+	RMCP_EXIT_OK = 0,
+	RMCP_EXIT_FINDING = 1,	/* the command's question was answered "no" (e.g. target missing) */
+	RMCP_EXIT_USAGE = 2,
+	RMCP_EXIT_IO = 4,	/* input could not be read, or output could not be written */
+};
+
+struct rmcp_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *const *usage;	/* synopsis lines, shared by --help and the man page test */
+};
+
+extern const char *const rmcp_scan_usage[];
+int cmd_scan(int argc, char **argv);
+
+/* Print "rmcp: <cmd>: message" to stderr. */
+void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Flush stdout and report a write error (git's "check stdout at exit"). */
+int rmcp_finish_stdout(const char *cmd, int status);
+
+#endif

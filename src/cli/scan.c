@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* rmcp scan: which AMD GPU targets do these files contain code for? */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "report.h"
+#include "scan.h"
+#include "stack.h"
+#include "target.h"
+#include "banned.h"
+
+const char *const rmcp_scan_usage[] = {
+	"rmcp scan [--json] [--verbose] [--target GFX] [PATH...]",
+	NULL,
+};
+
+static const char scan_help[] =
+	"List the AMD GPU targets that files contain device code for.\n"
+	"\n"
+	"PATH may be a host library or executable (.hip_fatbin bundles, -fgpu-rdc objects,\n"
+	"TheRock kpack'd binaries), an offload bundle or compressed bundle (.co), a raw code\n"
+	"object (.hsaco), a Tensile library file, a MIOpen .kdb, a Python wheel, or a directory\n"
+	"(searched recursively). Without PATH, the ROCm libraries installed on this machine\n"
+	"are scanned (/opt/rocm*/lib and the distribution's ROCm libraries).\n"
+	"\n"
+	"options:\n"
+	"  -j, --json          print JSON (schema: docs/scan.schema.json)\n"
+	"  -v, --verbose       list every bundle entry (index, ID, offset, size, compressed),\n"
+	"                      read each code object's ELF header, list kernels of code objects\n"
+	"  -t, --target GFX    say per file whether code that runs on GFX is present\n"
+	"                      (gfx1010, gfx90a:xnack+, or a version such as 10.1.0);\n"
+	"                      generic targets (gfx10-1-generic) count when they cover GFX\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"exit status: 0 ok; 1 some file with device code lacks code for --target;\n"
+	"2 usage error; 4 some file could not be read, or output could not be written.\n";
+
+static void scan_usage(FILE *out)
+{
+	fprintf(out, "usage: %s\n\n%s", rmcp_scan_usage[0], scan_help);
+}
+
+struct collect {
+	struct rmcp_file **files;
+	size_t n, cap;
+	bool oom;
+	/* progress */
+	bool tty;
+	struct timespec start, last;
+	size_t seen;
+	unsigned long long bytes;
+	bool shown;
+};
+
+static void collect_cb(void *vctx, struct rmcp_file *f)
+{
+	struct collect *c = vctx;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct rmcp_file **v = realloc(c->files, cap * sizeof(*v));
+		if (!v) {
+			c->oom = true;
+			rmcp_file_release(f);
+			return;
+		}
+		c->files = v;
+		c->cap = cap;
+	}
+	struct rmcp_file *copy = malloc(sizeof(*copy));
+	if (!copy) {
+		c->oom = true;
+		rmcp_file_release(f);
+		return;
+	}
+	*copy = *f;
+	c->files[c->n++] = copy;
+}
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Progress on stderr, only on a terminal and only once a scan has taken a while. */
+static void progress_cb(void *vctx, const char *path, uint64_t size)
+{
+	struct collect *c = vctx;
+	c->seen++;
+	c->bytes += size;
+	if (!c->tty)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (since(&c->start, &now) < 0.5 || since(&c->last, &now) < 0.1)
+		return;
+	c->last = now;
+	c->shown = true;
+	const char *b = strrchr(path, '/');
+	fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB: %.50s", c->seen, c->bytes >> 20,
+		b ? b + 1 : path);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp((*(struct rmcp_file *const *)a)->path, (*(struct rmcp_file *const *)b)->path);
+}
+
+/* Accept a target ID (gfx1010, gfx90a:xnack+) or an HSA_OVERRIDE_GFX_VERSION-style 10.1.0. */
+static int parse_query(const char *arg, struct rmcp_target_id *q)
+{
+	struct rmcp_err err = { 0 };
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		unsigned long v[3];
+		const char *p = arg;
+		for (int i = 0; i < 3; i++) {
+			char *end;
+			errno = 0;
+			v[i] = strtoul(p, &end, 10);
+			if (errno || end == p || (i < 2 && *end != '.') || (i == 2 && *end) || v[i] > 255) {
+				rmcp_error("scan", "--target '%s': expected GFX name or MAJOR.MINOR.STEP", arg);
+				return -1;
+			}
+			p = end + 1;
+		}
+		char name[32];
+		if (rmcp_gfx_name((uint32_t)(v[0] * 10000 + v[1] * 100 + v[2]), name, sizeof(name)) < 0) {
+			rmcp_error("scan", "--target '%s': not a valid gfx version", arg);
+			return -1;
+		}
+		return parse_query(name, q);
+	}
+	if (rmcp_target_id_parse(arg, strlen(arg), q, &err) < 0) {
+		rmcp_error("scan", "--target '%s': %s", arg, err.msg);
+		return -1;
+	}
+	if (!q->target) {
+		rmcp_error("scan", "--target '%s': unknown processor (see data/targets.tsv for the known ones)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "target", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	struct rmcp_scan_opts opts = { 0 };
+	struct rmcp_target_id query, *q = NULL;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jvt:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			opts.verbose = true;
+			opts.kernels = true;
+			break;
+		case 't':
+			if (parse_query(optarg, &query) < 0)
+				return RMCP_EXIT_USAGE;
+			q = &query;
+			break;
+		case 'h':
+			scan_usage(stdout);
+			return rmcp_finish_stdout("scan", RMCP_EXIT_OK);
+		default:
+			fprintf(stderr, "usage: %s\n", rmcp_scan_usage[0]);
+			return RMCP_EXIT_USAGE;
+		}
+	}
+
+	char **paths = argv + optind;
+	int npaths = argc - optind;
+	char **found = NULL;
+	if (npaths == 0) {
+		int n = rmcp_stack_rocm_lib_paths("/", &found);
+		if (n < 0) {
+			rmcp_error("scan", "looking for ROCm libraries: %s", strerror(-n));
+			return RMCP_EXIT_IO;
+		}
+		if (n == 0) {
+			rmcp_error("scan", "no ROCm libraries found in /opt/rocm*/lib or the system library "
+					   "directories; name files or directories to scan");
+			return RMCP_EXIT_USAGE;
+		}
+		if (!json)
+			fprintf(stderr, "rmcp: scan: no PATH given; scanning %d installed ROCm librar%s\n", n,
+				n == 1 ? "y" : "ies");
+		paths = found;
+		npaths = n;
+	}
+
+	struct collect c = { 0 };
+	c.tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &c.start);
+	opts.progress = progress_cb;
+	opts.progress_ctx = &c;
+	int status = RMCP_EXIT_OK;
+	for (int i = 0; i < npaths && !c.oom; i++) {
+		int rc = rmcp_scan_path(paths[i], false, &opts, collect_cb, &c);
+		if (rc < 0) {
+			rmcp_error("scan", "%s: %s", paths[i], strerror(-rc));
+			status = RMCP_EXIT_IO;
+		}
+	}
+	if (c.shown)
+		fputs("\r\033[K", stderr);
+	if (c.oom) {
+		rmcp_error("scan", "out of memory");
+		status = RMCP_EXIT_IO;
+	}
+	if (c.n > 1)
+		qsort(c.files, c.n, sizeof(*c.files), cmp_path);
+
+	int rc;
+	if (json) {
+		rc = rmcp_report_scan_json(stdout, c.files, c.n, q);
+	} else {
+		const char *nc = getenv("NO_COLOR");
+		const char *term = getenv("TERM");
+		struct rmcp_text_style st = {
+			.color = isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0),
+			.verbose = opts.verbose,
+		};
+		rc = rmcp_report_scan_text(stdout, c.files, c.n, q, &st);
+	}
+	(void)rc;
+
+	struct rmcp_scan_summary s;
+	rmcp_scan_summarize(c.files, c.n, q, &s);
+	if (q && s.missing)
+		status = RMCP_EXIT_FINDING;
+	else if (s.errors && status == RMCP_EXIT_OK)
+		status = RMCP_EXIT_IO;
+	for (size_t i = 0; i < c.n; i++) {
+		rmcp_file_release(c.files[i]);
+		free(c.files[i]);
+	}
+	free(c.files);
+	if (found)
+		rmcp_strv_free(found, (size_t)npaths);
+	return rmcp_finish_stdout("scan", status);
+}

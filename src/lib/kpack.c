@@ -1,0 +1,1050 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TheRock kpack archives and `.rocm_kpack_ref` markers; see kpack.h.
+ *
+ * Format sources (rocm-kpack, read at ROCm/rocm-systems shared/kpack, ROCm/rocm-kpack and
+ * stellaraccident/rocm-kpack; "py:" = python/rocm_kpack/, "rt:" = runtime/src/):
+ *  - Archive header "KPAK", u32 version = 1, u64 TOC offset, all little-endian; blobs start at
+ *    the next 64-byte boundary; the MessagePack TOC runs from the TOC offset to end of file:
+ *    py:kpack.py PackedKernelArchive.write() / read() (struct "<4sIQ", BLOB_ALIGNMENT = 64),
+ *    rt:archive.cpp validate_header(), rt:toc_parser.cpp parse_toc().
+ *  - TOC keys format_version, group_name, gfx_arch_family, gfx_arches, compression_scheme,
+ *    toc {<binary key>: {<arch>: {type, ordinal, original_size, metadata}}}:
+ *    py:kpack.py PackedKernelArchive docstring, add_kernel(), write().
+ *  - "none": blobs[ordinal] = {offset (absolute, fixed up by write()), size}:
+ *    py:compression.py NoOpCompressor.finalize() / decompress_kernel().
+ *    "zstd-per-kernel": zstd_offset/zstd_size name a blob of u32 num_kernels, then per kernel
+ *    u32 frame size + zstd frame, indexed by ordinal: py:compression.py ZstdCompressor.finalize()
+ *    / _build_frame_index(). A missing compression_scheme means "none":
+ *    py:compression.py create_compressor_from_toc().
+ *  - Binary keys are "<prefix>/<binary relpath>#<co_index>", archs are the bundle target after
+ *    the last "--" (e.g. "gfx1030", "gfx942:xnack+"): py:artifact_splitter.py
+ *    ArtifactSplitter.process_fat_binaries(), py:artifact_utils.py
+ *    extract_architecture_from_target(). Lookup is kernel_name + "#" + co_index, and an exact
+ *    kernel_name key is also accepted: rt:loader.cpp kpack_load_code_object(),
+ *    rt:kpack.cpp find_kernel_entries().
+ *  - `.rocm_kpack_ref` = msgpack {kpack_search_paths: [str], kernel_name: str}:
+ *    py:elf/kpack_transform.py add_kpack_ref_section(); parsed by rt:loader.cpp
+ *    parse_hipk_metadata() (kernel_name required; non-string paths skipped; at least one path).
+ *  - Search paths are relative to the directory of the binary (the path the loader sees in
+ *    /proc/self/maps, rt:path_resolution.cpp kpack_discover_binary_path()), joined and
+ *    normalised by rt:loader.cpp resolve_path(); absolute paths are used as-is; the first
+ *    "@GFXARCH@" is replaced by each wanted architecture (loader.cpp kgfxArchPlaceholder). The
+ *    splitter writes "../.kpack/<artifact>_@GFXARCH@.kpack" (py:artifact_splitter.py
+ *    compute_kpack_search_pattern(), create_kpack_files()); older splitters wrote
+ *    "../.kpack/<artifact>.kpm" with kernel_name = <artifact> (= the archive's group_name)
+ *    (ROCm/rocm-kpack 739aaeb py:artifact_splitter.py compute_manifest_relative_path(),
+ *    inject_kpack_references()), while the runtime of that time opened each search path as
+ *    an archive (stellaraccident/rocm-kpack ae4f1c2 rt:loader.cpp kpack_load_code_object()).
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700	/* realpath */
+#endif
+#include "kpack.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "msgpack.h"
+#include "banned.h"
+
+#define KPACK_MAGIC "KPAK"
+#define KPACK_HEADER_SIZE 16
+#define KPACK_VERSION 1
+#define KPACK_GFXARCH "@GFXARCH@"
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Translate a msgpack reader error into a message; `pos` is a file (or section) offset. */
+static int mp_fail(struct rmcp_err *err, int rc, const char *where, size_t pos)
+{
+	switch (rc) {
+	case -RMCP_E_TRUNC:
+		return rmcp_err_set(err, rc, "%s: data ends inside a msgpack item at offset %zu",
+				    where, pos);
+	case -RMCP_E_LIMIT:
+		return rmcp_err_set(err, rc, "%s: msgpack nested deeper than %d at offset %zu",
+				    where, RMCP_MP_MAX_DEPTH, pos);
+	case -RMCP_E_FORMAT:
+		return rmcp_err_set(err, rc, "%s: unexpected msgpack type at offset %zu", where, pos);
+	default:
+		return rmcp_err_set(err, rc, "%s: msgpack error at offset %zu", where, pos);
+	}
+}
+
+/* NUL-terminated copy of a msgpack string, refusing over-long strings and embedded NULs. */
+static int dup_str(const char *s, uint32_t n, size_t max, char **out, struct rmcp_err *err,
+		   const char *where, size_t pos)
+{
+	char *p;
+
+	if (n > max)
+		return rmcp_err_set(err, -RMCP_E_LIMIT, "%s: string of %u bytes at offset %zu "
+				    "exceeds the %zu-byte limit", where, n, pos, max);
+	if (memchr(s, '\0', n))
+		return rmcp_err_set(err, -RMCP_E_FORMAT, "%s: string at offset %zu contains a NUL "
+				    "byte", where, pos);
+	p = malloc((size_t)n + 1);
+	if (!p)
+		return rmcp_err_set(err, -ENOMEM, "%s: out of memory", where);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	*out = p;
+	return 0;
+}
+
+/* Grow *v (elements of `size` bytes) so that index `n` fits; limit checked by callers. */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 8;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+/* ---- .rocm_kpack_ref --------------------------------------------------------------------- */
+
+static int ref_paths(struct rmcp_mp *mp, struct rmcp_kpack_ref *out, struct rmcp_err *err)
+{
+	const char *w = "kpack ref: kpack_search_paths";
+	size_t cap = 0;
+	uint32_t n;
+	int rc;
+
+	rc = rmcp_mp_read_array(mp, &n);
+	if (rc)
+		return mp_fail(err, rc, w, mp->pos);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rmcp_mp_item it;
+		size_t pos = mp->pos;
+
+		rc = rmcp_mp_peek(mp, &it);
+		if (rc)
+			return mp_fail(err, rc, w, pos);
+		/* loader.cpp parse_hipk_metadata() ignores entries that are not strings */
+		if (it.type != RMCP_MP_STR) {
+			rc = rmcp_mp_skip(mp);
+			if (rc)
+				return mp_fail(err, rc, w, pos);
+			continue;
+		}
+		if (out->n_search_paths == RMCP_KPACK_MAX_SEARCH_PATHS)
+			return rmcp_err_set(err, -RMCP_E_LIMIT, "%s: more than %d paths", w,
+					    RMCP_KPACK_MAX_SEARCH_PATHS);
+		if (grow((void **)&out->search_paths, &cap, out->n_search_paths, sizeof(char *)))
+			return rmcp_err_set(err, -ENOMEM, "%s: out of memory", w);
+		rmcp_mp_next(mp, &it);
+		rc = dup_str((const char *)it.data, it.len, RMCP_KPACK_MAX_PATH,
+			     &out->search_paths[out->n_search_paths], err, w, pos);
+		if (rc)
+			return rc;
+		out->n_search_paths++;
+	}
+	return 0;
+}
+
+static int ref_parse(struct rmcp_mp *mp, struct rmcp_kpack_ref *out, struct rmcp_err *err)
+{
+	bool have_paths = false;
+	uint32_t n;
+	int rc;
+
+	rc = rmcp_mp_read_map(mp, &n);
+	if (rc)
+		return rc == -RMCP_E_FORMAT
+			? rmcp_err_set(err, rc, "kpack ref: not a msgpack map")
+			: mp_fail(err, rc, "kpack ref", mp->pos);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rmcp_mp_item key;
+		size_t pos = mp->pos;
+
+		rc = rmcp_mp_next(mp, &key);
+		if (rc)
+			return mp_fail(err, rc, "kpack ref", pos);
+		if (rmcp_mp_str_eq(&key, "kernel_name")) {
+			const char *s;
+			uint32_t len;
+
+			if (out->kernel_name)
+				return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: duplicate "
+						    "kernel_name");
+			pos = mp->pos;
+			rc = rmcp_mp_read_str(mp, &s, &len);
+			if (rc)
+				return mp_fail(err, rc, "kpack ref: kernel_name", pos);
+			rc = dup_str(s, len, RMCP_KPACK_MAX_PATH, &out->kernel_name, err,
+				     "kpack ref: kernel_name", pos);
+		} else if (rmcp_mp_str_eq(&key, "kpack_search_paths")) {
+			if (have_paths)
+				return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: duplicate "
+						    "kpack_search_paths");
+			have_paths = true;
+			rc = ref_paths(mp, out, err);
+		} else {
+			pos = mp->pos;
+			rc = rmcp_mp_skip(mp);
+			if (rc)
+				return mp_fail(err, rc, "kpack ref", pos);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!out->kernel_name)
+		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: no kernel_name");
+	if (!out->n_search_paths)
+		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: no kpack_search_paths");
+	return 0;
+}
+
+int rmcp_kpack_ref_parse(const void *buf, size_t len, struct rmcp_kpack_ref *out,
+			 struct rmcp_err *err)
+{
+	struct rmcp_mp mp;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rmcp_mp_init(&mp, buf, len);
+	rc = ref_parse(&mp, out, err);
+	if (rc)
+		rmcp_kpack_ref_release(out);
+	return rc;
+}
+
+void rmcp_kpack_ref_release(struct rmcp_kpack_ref *ref)
+{
+	if (!ref)
+		return;
+	free_strv(ref->search_paths, ref->n_search_paths);
+	free(ref->kernel_name);
+	memset(ref, 0, sizeof(*ref));
+}
+
+/* ---- .kpack archive ---------------------------------------------------------------------- */
+
+struct span {
+	uint64_t off, size;
+};
+
+struct toc_ctx {
+	const uint8_t *buf;		/* whole archive */
+	size_t len;
+	size_t base;			/* file offset of the TOC */
+	struct rmcp_mp mp;		/* over buf[base..len) */
+	struct rmcp_err *err;
+	struct rmcp_kpack *kp;
+	size_t toc_pos, blobs_pos;	/* positions of "toc" / "blobs" values, recorded in pass 1 */
+	bool have_toc, have_blobs, have_zoff, have_zsize;
+	uint64_t zstd_offset, zstd_size;
+	struct span *store;		/* stored object of each ordinal */
+	size_t n_store;
+	size_t cap_binaries, cap_items;
+};
+
+static size_t at(const struct toc_ctx *c)
+{
+	return c->base + c->mp.pos;
+}
+
+static int toc_fail(struct toc_ctx *c, int rc, const char *where, size_t pos)
+{
+	return mp_fail(c->err, rc, where, pos);
+}
+
+static int toc_str(struct toc_ctx *c, size_t max, char **out, const char *where)
+{
+	size_t pos = at(c);
+	const char *s;
+	uint32_t n;
+	int rc = rmcp_mp_read_str(&c->mp, &s, &n);
+
+	if (rc)
+		return toc_fail(c, rc, where, pos);
+	return dup_str(s, n, max, out, c->err, where, pos);
+}
+
+static int toc_uint(struct toc_ctx *c, uint64_t *v, const char *where)
+{
+	size_t pos = at(c);
+	int rc = rmcp_mp_read_uint(&c->mp, v);
+
+	return rc ? toc_fail(c, rc, where, pos) : 0;
+}
+
+static int toc_skip(struct toc_ctx *c, const char *where)
+{
+	size_t pos = at(c);
+	int rc = rmcp_mp_skip(&c->mp);
+
+	return rc ? toc_fail(c, rc, where, pos) : 0;
+}
+
+static int toc_arches(struct toc_ctx *c)
+{
+	struct rmcp_kpack *kp = c->kp;
+	size_t cap = 0;
+	uint32_t n;
+	size_t pos = at(c);
+	int rc = rmcp_mp_read_array(&c->mp, &n);
+
+	if (rc)
+		return toc_fail(c, rc, "kpack: gfx_arches", pos);
+	if (n > RMCP_KPACK_MAX_ITEMS)
+		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: gfx_arches has %u entries, "
+				    "limit %d", n, RMCP_KPACK_MAX_ITEMS);
+	for (uint32_t i = 0; i < n; i++) {
+		if (grow((void **)&kp->arches, &cap, kp->n_arches, sizeof(char *)))
+			return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
+		rc = toc_str(c, RMCP_KPACK_MAX_NAME, &kp->arches[kp->n_arches], "kpack: gfx_arches");
+		if (rc)
+			return rc;
+		kp->n_arches++;
+	}
+	return 0;
+}
+
+enum top_key {
+	K_FORMAT_VERSION, K_GROUP, K_FAMILY, K_ARCHES, K_SCHEME, K_BLOBS, K_ZOFF, K_ZSIZE, K_TOC,
+	K_COUNT
+};
+
+static const char *const top_keys[K_COUNT] = {
+	[K_FORMAT_VERSION] = "format_version", [K_GROUP] = "group_name",
+	[K_FAMILY] = "gfx_arch_family", [K_ARCHES] = "gfx_arches",
+	[K_SCHEME] = "compression_scheme", [K_BLOBS] = "blobs", [K_ZOFF] = "zstd_offset",
+	[K_ZSIZE] = "zstd_size", [K_TOC] = "toc",
+};
+
+static int top_value(struct toc_ctx *c, enum top_key k)
+{
+	uint64_t v;
+	int rc;
+
+	switch (k) {
+	case K_FORMAT_VERSION:
+		rc = toc_uint(c, &v, "kpack: format_version");
+		if (rc)
+			return rc;
+		if (v != KPACK_VERSION)	/* kpack.py FORMAT_VERSION */
+			return rmcp_err_set(c->err, -RMCP_E_UNSUPPORTED, "kpack: toc format_version "
+					    "%llu, only %d is known", (unsigned long long)v,
+					    KPACK_VERSION);
+		c->kp->format_version = (uint32_t)v;
+		return 0;
+	case K_GROUP:
+		return toc_str(c, RMCP_KPACK_MAX_NAME, &c->kp->group_name, "kpack: group_name");
+	case K_FAMILY:
+		return toc_str(c, RMCP_KPACK_MAX_NAME, &c->kp->arch_family,
+			       "kpack: gfx_arch_family");
+	case K_ARCHES:
+		return toc_arches(c);
+	case K_SCHEME:
+		return toc_str(c, RMCP_KPACK_MAX_NAME, &c->kp->compression,
+			       "kpack: compression_scheme");
+	case K_ZOFF:
+		c->have_zoff = true;
+		return toc_uint(c, &c->zstd_offset, "kpack: zstd_offset");
+	case K_ZSIZE:
+		c->have_zsize = true;
+		return toc_uint(c, &c->zstd_size, "kpack: zstd_size");
+	case K_BLOBS:
+		/* "toc" precedes "blobs" in files written by kpack.py write(): resolve later */
+		c->have_blobs = true;
+		c->blobs_pos = c->mp.pos;
+		return toc_skip(c, "kpack: blobs");
+	case K_TOC:
+		c->have_toc = true;
+		c->toc_pos = c->mp.pos;
+		return toc_skip(c, "kpack: toc");
+	case K_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* Pass 1 over the top-level map: scalars now, positions of "blobs" and "toc" for later. */
+static int toc_top(struct toc_ctx *c)
+{
+	unsigned seen = 0;
+	uint32_t n;
+	size_t pos = at(c);
+	int rc = rmcp_mp_read_map(&c->mp, &n);
+
+	if (rc == -RMCP_E_FORMAT)
+		return rmcp_err_set(c->err, rc, "kpack: toc at offset %zu is not a msgpack map",
+				    pos);
+	if (rc)
+		return toc_fail(c, rc, "kpack: toc", pos);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rmcp_mp_item key;
+		int k;
+
+		pos = at(c);
+		rc = rmcp_mp_next(&c->mp, &key);
+		if (rc)
+			return toc_fail(c, rc, "kpack: toc", pos);
+		for (k = 0; k < K_COUNT; k++)
+			if (rmcp_mp_str_eq(&key, top_keys[k]))
+				break;
+		if (k == K_COUNT) {
+			rc = toc_skip(c, "kpack: toc");
+		} else if (seen & (1u << k)) {
+			rc = rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: toc key %s appears twice",
+					  top_keys[k]);
+		} else {
+			seen |= 1u << k;
+			rc = top_value(c, (enum top_key)k);
+		}
+		if (rc)
+			return rc;
+	}
+	if (!c->have_toc)
+		return rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: toc has no \"toc\" map");
+	return 0;
+}
+
+static int check_span(struct toc_ctx *c, uint64_t off, uint64_t size, const char *what,
+		      size_t idx)
+{
+	if (off > c->len || size > c->len - off)
+		return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: %s %zu (offset %llu, size %llu) "
+				    "lies past the end of the %zu-byte archive", what, idx,
+				    (unsigned long long)off, (unsigned long long)size, c->len);
+	return 0;
+}
+
+/* One element of "blobs": {offset, size} (compression.py NoOpCompressor.finalize). */
+static int blob_entry(struct toc_ctx *c, struct span *s, size_t idx)
+{
+	bool have_off = false, have_size = false;
+	uint32_t n;
+	size_t pos = at(c);
+	int rc = rmcp_mp_read_map(&c->mp, &n);
+
+	if (rc)
+		return toc_fail(c, rc, "kpack: blobs entry", pos);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rmcp_mp_item key;
+
+		pos = at(c);
+		rc = rmcp_mp_next(&c->mp, &key);
+		if (rc)
+			return toc_fail(c, rc, "kpack: blobs entry", pos);
+		if (rmcp_mp_str_eq(&key, "offset")) {
+			have_off = true;
+			rc = toc_uint(c, &s->off, "kpack: blob offset");
+		} else if (rmcp_mp_str_eq(&key, "size")) {
+			have_size = true;
+			rc = toc_uint(c, &s->size, "kpack: blob size");
+		} else {
+			rc = toc_skip(c, "kpack: blobs entry");
+		}
+		if (rc)
+			return rc;
+	}
+	if (!have_off || !have_size)
+		return rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: blob %zu lacks offset or size",
+				    idx);
+	return check_span(c, s->off, s->size, "blob", idx);
+}
+
+static int store_none(struct toc_ctx *c)
+{
+	uint32_t n;
+	size_t pos;
+	int rc;
+
+	if (!c->have_blobs)
+		return rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: scheme \"none\" without blobs");
+	c->mp.pos = c->blobs_pos;
+	pos = at(c);
+	rc = rmcp_mp_read_array(&c->mp, &n);
+	if (rc)
+		return toc_fail(c, rc, "kpack: blobs", pos);
+	if (n > RMCP_KPACK_MAX_ITEMS)
+		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: %u blobs, limit %d", n,
+				    RMCP_KPACK_MAX_ITEMS);
+	/* each entry takes >= 1 byte, so n is bounded by the TOC size before allocating */
+	if (n > rmcp_mp_remaining(&c->mp))
+		return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: blobs declares %u entries in "
+				    "%zu bytes", n, rmcp_mp_remaining(&c->mp));
+	c->store = calloc(n ? n : 1, sizeof(*c->store));
+	if (!c->store)
+		return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		rc = blob_entry(c, &c->store[i], i);
+		if (rc)
+			return rc;
+		c->n_store++;
+	}
+	return 0;
+}
+
+/* zstd blob: u32 num_kernels, then {u32 size, frame} per kernel (ZstdCompressor.finalize). */
+static int store_zstd(struct toc_ctx *c)
+{
+	uint64_t end, p;
+	uint32_t n;
+	int rc;
+
+	if (!c->have_zoff || !c->have_zsize)
+		return rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: scheme \"zstd-per-kernel\" "
+				    "without zstd_offset/zstd_size");
+	rc = check_span(c, c->zstd_offset, c->zstd_size, "zstd blob", 0);
+	if (rc)
+		return rc;
+	end = c->zstd_offset + c->zstd_size;		/* checked above: <= len */
+	if (c->zstd_size < 4)
+		return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: zstd blob of %llu bytes has no "
+				    "kernel count", (unsigned long long)c->zstd_size);
+	n = le32(c->buf + c->zstd_offset);
+	if (n > RMCP_KPACK_MAX_ITEMS)
+		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: zstd blob holds %u frames, "
+				    "limit %d", n, RMCP_KPACK_MAX_ITEMS);
+	c->store = calloc(n ? n : 1, sizeof(*c->store));
+	if (!c->store)
+		return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
+	p = c->zstd_offset + 4;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t fsz;
+
+		if (end - p < 4)
+			return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: zstd frame %u: size "
+					    "field past the end of the zstd blob", i);
+		fsz = le32(c->buf + p);
+		p += 4;
+		if (fsz > end - p)
+			return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: zstd frame %u of %u "
+					    "bytes at offset %llu runs past the zstd blob", i, fsz,
+					    (unsigned long long)p);
+		c->store[i].off = p;
+		c->store[i].size = fsz;
+		p += fsz;
+		c->n_store++;
+	}
+	return 0;
+}
+
+/* {type, ordinal, original_size, metadata} for one (binary, arch) (kpack.py add_kernel). */
+static int toc_entry(struct toc_ctx *c, struct rmcp_kpack_item *it)
+{
+	bool have_ord = false;
+	uint64_t ord = 0;
+	uint32_t n;
+	size_t pos = at(c);
+	int rc = rmcp_mp_read_map(&c->mp, &n);
+
+	if (rc)
+		return toc_fail(c, rc, "kpack: toc entry", pos);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rmcp_mp_item key;
+
+		pos = at(c);
+		rc = rmcp_mp_next(&c->mp, &key);
+		if (rc)
+			return toc_fail(c, rc, "kpack: toc entry", pos);
+		if (rmcp_mp_str_eq(&key, "type") && !it->type) {
+			rc = toc_str(c, RMCP_KPACK_MAX_NAME, &it->type, "kpack: toc entry type");
+		} else if (rmcp_mp_str_eq(&key, "ordinal")) {
+			have_ord = true;
+			rc = toc_uint(c, &ord, "kpack: toc entry ordinal");
+		} else if (rmcp_mp_str_eq(&key, "original_size")) {
+			rc = toc_uint(c, &it->original_size, "kpack: toc entry original_size");
+		} else {
+			rc = toc_skip(c, "kpack: toc entry");
+		}
+		if (rc)
+			return rc;
+	}
+	if (!have_ord)
+		return rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: toc entry %s @ %s has no "
+				    "ordinal", it->binary, it->arch);
+	if (ord >= c->n_store)
+		return rmcp_err_set(c->err, -RMCP_E_FORMAT, "kpack: toc entry %s @ %s: ordinal "
+				    "%llu, but the archive stores %zu objects", it->binary,
+				    it->arch, (unsigned long long)ord, c->n_store);
+	it->ordinal = (uint32_t)ord;
+	it->offset = c->store[ord].off;
+	it->size = c->store[ord].size;
+	return 0;
+}
+
+/* {<arch>: entry} for one binary key. */
+static int toc_binary(struct toc_ctx *c, char *binary)
+{
+	struct rmcp_kpack *kp = c->kp;
+	uint32_t n;
+	size_t pos = at(c);
+	int rc = rmcp_mp_read_map(&c->mp, &n);
+
+	if (rc)
+		return toc_fail(c, rc, "kpack: toc binary", pos);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rmcp_kpack_item *it;
+
+		if (kp->n_items == RMCP_KPACK_MAX_ITEMS)
+			return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: more than %d toc entries",
+					    RMCP_KPACK_MAX_ITEMS);
+		if (grow((void **)&kp->items, &c->cap_items, kp->n_items, sizeof(*kp->items)))
+			return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
+		it = &kp->items[kp->n_items];
+		memset(it, 0, sizeof(*it));
+		it->binary = binary;
+		kp->n_items++;		/* counted now so release() frees a half-read entry */
+		rc = toc_str(c, RMCP_KPACK_MAX_NAME, &it->arch, "kpack: toc arch");
+		if (rc)
+			return rc;
+		rc = toc_entry(c, it);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int toc_map(struct toc_ctx *c)
+{
+	struct rmcp_kpack *kp = c->kp;
+	uint32_t n;
+	size_t pos;
+	int rc;
+
+	c->mp.pos = c->toc_pos;
+	pos = at(c);
+	rc = rmcp_mp_read_map(&c->mp, &n);
+	if (rc)
+		return toc_fail(c, rc, "kpack: toc", pos);
+	if (n > RMCP_KPACK_MAX_ITEMS)
+		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: toc has %u binaries, limit %d",
+				    n, RMCP_KPACK_MAX_ITEMS);
+	for (uint32_t i = 0; i < n; i++) {
+		if (grow((void **)&kp->binaries, &c->cap_binaries, kp->n_binaries, sizeof(char *)))
+			return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
+		rc = toc_str(c, RMCP_KPACK_MAX_PATH, &kp->binaries[kp->n_binaries],
+			     "kpack: toc binary");
+		if (rc)
+			return rc;
+		kp->n_binaries++;
+		rc = toc_binary(c, kp->binaries[kp->n_binaries - 1]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int kpack_header(const uint8_t *p, size_t len, struct rmcp_kpack *kp, uint64_t *toc,
+			struct rmcp_err *err)
+{
+	if (len < KPACK_HEADER_SIZE)
+		return rmcp_err_set(err, -RMCP_E_TRUNC, "kpack: %zu bytes, the header needs %d",
+				    len, KPACK_HEADER_SIZE);
+	if (memcmp(p, KPACK_MAGIC, 4) != 0)
+		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack: bad magic (want \"KPAK\")");
+	kp->version = le32(p + 4);
+	if (kp->version != KPACK_VERSION)
+		return rmcp_err_set(err, -RMCP_E_UNSUPPORTED, "kpack: version %u, only %d is known",
+				    kp->version, KPACK_VERSION);
+	*toc = le64(p + 8);
+	/* archive.cpp/toc_parser.cpp: the TOC must start inside the file; it cannot overlap
+	 * the header either */
+	if (*toc >= len)
+		return rmcp_err_set(err, -RMCP_E_TRUNC, "kpack: toc offset %llu is past the end "
+				    "of the %zu-byte archive", (unsigned long long)*toc, len);
+	if (*toc < KPACK_HEADER_SIZE)
+		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack: toc offset %llu overlaps the "
+				    "header", (unsigned long long)*toc);
+	return 0;
+}
+
+static int kpack_parse(const uint8_t *p, size_t len, struct rmcp_kpack *kp,
+		       struct toc_ctx *c)
+{
+	uint64_t toc;
+	int rc = kpack_header(p, len, kp, &toc, c->err);
+
+	if (rc)
+		return rc;
+	c->base = (size_t)toc;
+	rmcp_mp_init(&c->mp, p + toc, len - (size_t)toc);
+	rc = toc_top(c);
+	if (rc)
+		return rc;
+	if (!kp->compression) {		/* compression.py create_compressor_from_toc default */
+		rc = dup_str("none", 4, RMCP_KPACK_MAX_NAME, &kp->compression, c->err, "kpack", 0);
+		if (rc)
+			return rc;
+	}
+	if (strcmp(kp->compression, "none") == 0) {
+		kp->scheme = RMCP_KPACK_SCHEME_NONE;
+		rc = store_none(c);
+	} else if (strcmp(kp->compression, "zstd-per-kernel") == 0) {
+		kp->scheme = RMCP_KPACK_SCHEME_ZSTD_PER_KERNEL;
+		rc = store_zstd(c);
+	} else {
+		rc = rmcp_err_set(c->err, -RMCP_E_UNSUPPORTED, "kpack: compression scheme \"%s\" "
+				  "is not known", kp->compression);
+	}
+	if (rc)
+		return rc;
+	return toc_map(c);
+}
+
+int rmcp_kpack_parse(const void *buf, size_t len, struct rmcp_kpack *out, struct rmcp_err *err)
+{
+	struct toc_ctx c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	if (!buf)
+		len = 0;
+	c.buf = buf;
+	c.len = len;
+	c.err = err;
+	c.kp = out;
+	rc = kpack_parse(buf, len, out, &c);
+	free(c.store);
+	if (rc)
+		rmcp_kpack_release(out);
+	return rc;
+}
+
+void rmcp_kpack_release(struct rmcp_kpack *kp)
+{
+	if (!kp)
+		return;
+	for (size_t i = 0; i < kp->n_items; i++) {
+		free(kp->items[i].arch);
+		free(kp->items[i].type);
+	}
+	free(kp->items);
+	free_strv(kp->binaries, kp->n_binaries);
+	free_strv(kp->arches, kp->n_arches);
+	free(kp->group_name);
+	free(kp->arch_family);
+	free(kp->compression);
+	memset(kp, 0, sizeof(*kp));
+}
+
+int rmcp_kpack_key_matches(const char *key, const char *kernel_name)
+{
+	size_t n = strlen(kernel_name);
+	const char *p;
+
+	if (strncmp(key, kernel_name, n) != 0)
+		return 0;
+	p = key + n;
+	if (*p == '\0')
+		return 1;
+	if (*p++ != '#' || *p == '\0')
+		return 0;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/* ---- finding archives on disk ------------------------------------------------------------ */
+
+struct find_ctx {
+	const struct rmcp_kpack_ref *ref;
+	rmcp_kpack_cb cb;
+	void *ctx;
+	struct rmcp_err *err;
+	char **seen;			/* real paths of archives already visited */
+	size_t n_seen, cap_seen;
+	int n_read;
+};
+
+static void report(struct find_ctx *f, const char *path, int code, const char *what)
+{
+	struct rmcp_err e;
+
+	rmcp_err_clear(&e);
+	rmcp_err_set(&e, code, "kpack: %s: %s", path, what);
+	f->cb(f->ctx, path, NULL, &e);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Report each distinct architecture with code for the ref's kernel_name, sorted. */
+static int report_arches(struct find_ctx *f, const char *path, const struct rmcp_kpack *kp)
+{
+	const char *kn = f->ref->kernel_name;
+	const char **v;
+	size_t n = 0;
+	bool legacy = false;
+
+	if (!kp->n_items)
+		return 0;
+	v = malloc(kp->n_items * sizeof(*v));
+	if (!v)
+		return rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
+again:
+	for (size_t i = 0; i < kp->n_items; i++)
+		if (legacy || rmcp_kpack_key_matches(kp->items[i].binary, kn))
+			v[n++] = kp->items[i].arch;
+	/*
+	 * Older splitters set kernel_name to the artifact name, which is the archive's
+	 * group_name, and keyed the TOC by binary path (ROCm/rocm-kpack 739aaeb
+	 * artifact_splitter.py inject_kpack_references): then every entry is a candidate.
+	 */
+	if (!n && !legacy && kp->group_name && strcmp(kp->group_name, kn) == 0) {
+		legacy = true;
+		goto again;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			f->cb(f->ctx, path, v[i], NULL);
+	free(v);
+	return 0;
+}
+
+/* Map, parse and report one archive. Returns 0, or a negative error that ends the search. */
+static int read_archive(struct find_ctx *f, const char *path)
+{
+	struct rmcp_kpack kp;
+	struct rmcp_err e;
+	struct stat st;
+	void *map = NULL;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		report(f, path, -errno, "cannot open");
+		return 0;
+	}
+	if (fstat(fd, &st) < 0) {
+		report(f, path, -errno, "cannot stat");
+		close(fd);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX) {
+		report(f, path, S_ISREG(st.st_mode) ? -EFBIG : -RMCP_E_FORMAT,
+		       "not a regular file of a mappable size");
+		close(fd);
+		return 0;
+	}
+	if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			report(f, path, -errno, "cannot map");
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	rmcp_err_clear(&e);
+	rc = rmcp_kpack_parse(map, (size_t)st.st_size, &kp, &e);
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	if (rc == -ENOMEM)
+		return rmcp_err_set(f->err, rc, "kpack: %s: out of memory", path);
+	if (rc) {
+		rmcp_err_prefix(&e, "%s", path);
+		f->cb(f->ctx, path, NULL, &e);
+		return 0;
+	}
+	f->n_read++;
+	rc = report_arches(f, path, &kp);
+	rmcp_kpack_release(&kp);
+	return rc;
+}
+
+/* Visit an archive path once (identity by real path, as loader.cpp get_canonical_path). */
+static int visit(struct find_ctx *f, const char *path)
+{
+	char *rp = realpath(path, NULL);
+
+	if (!rp) {
+		if (errno != ENOENT)
+			report(f, path, -errno, "cannot resolve path");
+		return 0;	/* absent archives are normal: that architecture is not installed */
+	}
+	for (size_t i = 0; i < f->n_seen; i++) {
+		if (strcmp(f->seen[i], rp) == 0) {
+			free(rp);
+			return 0;
+		}
+	}
+	if (f->n_seen == RMCP_KPACK_MAX_ARCHIVES) {
+		free(rp);
+		return rmcp_err_set(f->err, -RMCP_E_LIMIT, "kpack: search names more than %d "
+				    "archives", RMCP_KPACK_MAX_ARCHIVES);
+	}
+	if (grow((void **)&f->seen, &f->cap_seen, f->n_seen, sizeof(char *))) {
+		free(rp);
+		return rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
+	}
+	f->seen[f->n_seen++] = rp;
+	return read_archive(f, rp);
+}
+
+static bool name_matches(const char *name, const char *prefix, const char *suffix)
+{
+	size_t n = strlen(name), np = strlen(prefix), ns = strlen(suffix);
+
+	/* the "@GFXARCH@" part must be non-empty */
+	return n > np + ns && strncmp(name, prefix, np) == 0 &&
+	       strcmp(name + n - ns, suffix) == 0;
+}
+
+/* Every "<prefix>*<suffix>" entry of dir, in name order. */
+static int scan_dir(struct find_ctx *f, const char *dir, const char *prefix, const char *suffix)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	d = opendir(*dir ? dir : "/");
+	if (!d) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			report(f, dir, -errno, "cannot open directory");
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!name_matches(de->d_name, prefix, suffix))
+			continue;
+		if (n == RMCP_KPACK_MAX_ARCHIVES) {
+			rc = rmcp_err_set(f->err, -RMCP_E_LIMIT, "kpack: %s: more than %d archives",
+					  dir, RMCP_KPACK_MAX_ARCHIVES);
+			break;
+		}
+		if (grow((void **)&names, &cap, n, sizeof(char *)) ||
+		    !(names[n] = malloc(strlen(de->d_name) + 1))) {
+			rc = rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
+			break;
+		}
+		memcpy(names[n], de->d_name, strlen(de->d_name) + 1);
+		n++;
+	}
+	closedir(d);
+	if (!rc)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char path[PATH_MAX];
+
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path))
+			report(f, dir, -RMCP_E_LIMIT, "archive path too long");
+		else
+			rc = visit(f, path);
+	}
+	free_strv(names, n);
+	return rc;
+}
+
+/*
+ * path[ph] starts "@GFXARCH@". The runtime substitutes the architectures it wants; not knowing
+ * the GPU, we take every file matching the pattern in that directory.
+ */
+static int scan_pattern(struct find_ctx *f, char *path, size_t ph)
+{
+	const char *suffix = path + ph + strlen(KPACK_GFXARCH);
+	char *slash;
+
+	path[ph] = '\0';
+	slash = strrchr(path, '/');
+	if (strchr(suffix, '/') || !slash) {
+		path[ph] = '@';
+		report(f, path, -RMCP_E_UNSUPPORTED, "@GFXARCH@ outside the file name");
+		return 0;
+	}
+	*slash = '\0';
+	return scan_dir(f, path, slash + 1, suffix);
+}
+
+static int search_one(struct find_ctx *f, const char *dir, const char *sp)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n;
+	char *ph;
+	int w;
+
+	/* loader.cpp resolve_path(): absolute paths as-is, else relative to the binary's dir */
+	w = sp[0] == '/' ? snprintf(path, sizeof(path), "%s", sp)
+			 : snprintf(path, sizeof(path), "%s/%s", dir, sp);
+	if (w < 0 || w >= (int)sizeof(path)) {
+		report(f, sp, -RMCP_E_LIMIT, "search path too long");
+		return 0;
+	}
+	ph = strstr(path, KPACK_GFXARCH);
+	if (ph)
+		return scan_pattern(f, path, (size_t)(ph - path));
+	n = strlen(path);
+	if (n > 4 && strcmp(path + n - 4, ".kpm") == 0) {
+		/*
+		 * Older splitters embedded "<dir>/<artifact>.kpm", a manifest naming the archives
+		 * of that directory (runtime/tests/generate_test_data.py generate_test_manifests);
+		 * no runtime we read resolves it, so take every archive beside it.
+		 */
+		char *slash = strrchr(path, '/');
+
+		*slash = '\0';		/* path is absolute here, so there is a '/' */
+		return scan_dir(f, path, "", ".kpack");
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return scan_dir(f, path, "", ".kpack");
+	return visit(f, path);
+}
+
+int rmcp_kpack_find(const char *binary_path, const struct rmcp_kpack_ref *ref, rmcp_kpack_cb cb,
+		    void *ctx, struct rmcp_err *err)
+{
+	struct find_ctx f = { .ref = ref, .cb = cb, .ctx = ctx, .err = err };
+	char *dir, *slash;
+	int rc = 0;
+
+	if (!binary_path || !ref || !ref->kernel_name || !cb)
+		return rmcp_err_set(err, -EINVAL, "kpack: missing argument");
+	/* the runtime resolves against the mapped file's path, which has symlinks resolved */
+	dir = realpath(binary_path, NULL);
+	if (!dir)
+		return rmcp_err_set(err, -errno, "kpack: %s: cannot resolve path", binary_path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';		/* "/lib/x.so" -> "/lib", "/x.so" -> "" (joined as "/...") */
+	for (size_t i = 0; i < ref->n_search_paths && !rc; i++)
+		rc = search_one(&f, dir, ref->search_paths[i]);
+	free(dir);
+	free_strv(f.seen, f.n_seen);
+	return rc ? rc : f.n_read;
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "banned.h"
+
+static bool entry_covers(const struct rmcp_entry *e, const struct rmcp_target_id *q)
+{
+	struct rmcp_target_id code;
+	if (!e->target || !e->target[0] || rmcp_target_id_parse(e->target, strlen(e->target), &code, NULL) < 0)
+		return false;
+	return rmcp_target_covers(&code, e->have_elf ? e->generic_version : 0, q);
+}
+
+enum rmcp_cover rmcp_file_covers(const struct rmcp_file *f, const struct rmcp_target_id *query)
+{
+	if (!f->n_targets)
+		return RMCP_COVER_NA;
+	/* Entries carry the generic version when the ELF header was read; targets alone
+	 * (wheels, name-based files) are judged by name. */
+	for (size_t i = 0; i < f->n_entries; i++)
+		if (entry_covers(&f->entries[i], query))
+			return RMCP_COVER_YES;
+	for (size_t i = 0; i < f->n_targets; i++) {
+		struct rmcp_target_id code;
+		if (rmcp_target_id_parse(f->targets[i], strlen(f->targets[i]), &code, NULL) == 0 &&
+		    rmcp_target_covers(&code, 0, query))
+			return RMCP_COVER_YES;
+	}
+	return RMCP_COVER_NO;
+}
+
+void rmcp_scan_summarize(struct rmcp_file *const *files, size_t n,
+			 const struct rmcp_target_id *query, struct rmcp_scan_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < n; i++) {
+		const struct rmcp_file *f = files[i];
+		if (f->error)
+			s->errors++;
+		if (f->container)
+			continue;
+		s->files++;
+		if (f->n_targets)
+			s->with_code++;
+		else
+			s->without_code++;
+		if (query) {
+			enum rmcp_cover c = rmcp_file_covers(f, query);
+			s->covered += c == RMCP_COVER_YES;
+			s->missing += c == RMCP_COVER_NO;
+		}
+	}
+}
+
+/* Target -> number of files, sorted by target. */
+struct tcount {
+	const char *target;
+	size_t files;
+};
+
+static int cmp_tcount(const void *a, const void *b)
+{
+	return strcmp(((const struct tcount *)a)->target, ((const struct tcount *)b)->target);
+}
+
+static struct tcount *count_targets(struct rmcp_file *const *files, size_t n, size_t *out_n)
+{
+	size_t cap = 0, k = 0;
+	struct tcount *v = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (files[i]->container)
+			continue;
+		for (size_t t = 0; t < files[i]->n_targets; t++) {
+			const char *name = files[i]->targets[t];
+			size_t j;
+			for (j = 0; j < k && strcmp(v[j].target, name) != 0; j++)
+				;
+			if (j < k) {
+				v[j].files++;
+				continue;
+			}
+			if (k == cap) {
+				cap = cap ? cap * 2 : 16;
+				struct tcount *nv = realloc(v, cap * sizeof(*nv));
+				if (!nv) {
+					free(v);
+					*out_n = 0;
+					return NULL;
+				}
+				v = nv;
+			}
+			v[k].target = name;
+			v[k].files = 1;
+			k++;
+		}
+	}
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_tcount);
+	*out_n = k;
+	return v;
+}
+
+/* ---- text ---- */
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BOLD "\033[1m"
+#define C_DIM "\033[2m"
+#define C_OFF "\033[0m"
+
+static const char *c(const struct rmcp_text_style *st, const char *code)
+{
+	return st->color ? code : "";
+}
+
+static void text_entries(FILE *out, const struct rmcp_file *f, const struct rmcp_text_style *st)
+{
+	for (size_t i = 0; i < f->n_entries; i++) {
+		const struct rmcp_entry *e = &f->entries[i];
+		fprintf(out, "    %s[%u]%s %-44s offset %-12llu size %-10llu%s%s", c(st, C_DIM), e->bundle,
+			c(st, C_OFF), e->id ? e->id : (e->target ? e->target : "-"),
+			(unsigned long long)e->offset, (unsigned long long)e->size,
+			e->compressed ? " compressed" : "", e->bitcode ? " bitcode" : "");
+		if (e->have_elf)
+			fprintf(out, " (code object v%u, e_flags 0x%x%s%s)", e->co_version, e->e_flags,
+				e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0 ? ", ELF says " : "",
+				e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0 ? e->elf_target : "");
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < f->n_kernels; i++)
+		fprintf(out, "    kernel %s\n", f->kernels[i]);
+}
+
+static void text_file(FILE *out, const struct rmcp_file *f, const struct rmcp_target_id *q,
+		      const char *qname, const struct rmcp_text_style *st)
+{
+	fprintf(out, "%s%s%s: %s", c(st, C_BOLD), f->path, c(st, C_OFF), rmcp_format_name(f->format));
+	if (f->bundles)
+		fprintf(out, ", %u bundle%s", f->bundles, f->bundles == 1 ? "" : "s");
+	if (f->n_targets) {
+		fputc(':', out);
+		for (size_t i = 0; i < f->n_targets; i++)
+			fprintf(out, " %s", f->targets[i]);
+	} else if (!f->error) {
+		fputs(": no device code", out);
+	}
+	fputc('\n', out);
+	if (q && f->n_targets) {
+		bool yes = rmcp_file_covers(f, q) == RMCP_COVER_YES;
+		fprintf(out, "    %s%s %s%s\n", c(st, yes ? C_GREEN : C_RED),
+			yes ? "runs on" : "NO code that runs on", qname, c(st, C_OFF));
+	}
+	if (f->note)
+		fprintf(out, "    %snote:%s %s\n", c(st, C_DIM), c(st, C_OFF), f->note);
+	if (f->error)
+		fprintf(out, "    %serror:%s %s\n", c(st, C_RED), c(st, C_OFF), f->error);
+	if (st->verbose)
+		text_entries(out, f, st);
+}
+
+int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
+			  const struct rmcp_target_id *query, const struct rmcp_text_style *style)
+{
+	char qname[64] = "";
+	if (query)
+		rmcp_target_id_format(query, qname, sizeof(qname));
+	for (size_t i = 0; i < n; i++)
+		text_file(out, files[i], query, qname, style);
+
+	struct rmcp_scan_summary s;
+	rmcp_scan_summarize(files, n, query, &s);
+	fprintf(out, "\n%s%zu file%s%s, %zu with device code", c(style, C_BOLD), s.files,
+		s.files == 1 ? "" : "s", c(style, C_OFF), s.with_code);
+	if (s.errors)
+		fprintf(out, ", %s%zu unreadable%s", c(style, C_RED), s.errors, c(style, C_OFF));
+	fputc('\n', out);
+	size_t nt;
+	struct tcount *tc = count_targets(files, n, &nt);
+	if (nt)
+		fprintf(out, "%-20s %s\n", "target", "files");
+	for (size_t i = 0; i < nt; i++) {
+		struct rmcp_target_id t;
+		bool hit = query && rmcp_target_id_parse(tc[i].target, strlen(tc[i].target), &t, NULL) == 0 &&
+			   rmcp_target_covers(&t, 0, query);
+		fprintf(out, "%s%-20s %zu%s\n", hit ? c(style, C_GREEN) : "", tc[i].target, tc[i].files,
+			hit ? c(style, C_OFF) : "");
+	}
+	free(tc);
+	if (query) {
+		if (s.missing)
+			fprintf(out, "%s%s: %zu of %zu file%s with device code lack code for it%s\n",
+				c(style, C_RED), qname, s.missing, s.with_code, s.with_code == 1 ? "" : "s",
+				c(style, C_OFF));
+		else if (s.with_code)
+			fprintf(out, "%s%s: every file with device code has code for it%s\n",
+				c(style, C_GREEN), qname, c(style, C_OFF));
+		else
+			fprintf(out, "%s: no file with device code was found\n", qname);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+/* ---- JSON ---- */
+
+static json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;	/* NULL is JSON null */
+}
+
+static json_object *json_entry(const struct rmcp_entry *e)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "bundle", json_object_new_int64(e->bundle));
+	json_object_object_add(o, "id", jstr(e->id));
+	json_object_object_add(o, "target", jstr(e->target));
+	json_object_object_add(o, "offset", json_object_new_uint64(e->offset));
+	json_object_object_add(o, "size", json_object_new_uint64(e->size));
+	json_object_object_add(o, "compressed", json_object_new_boolean(e->compressed));
+	if (e->bitcode)
+		json_object_object_add(o, "bitcode", json_object_new_boolean(true));
+	if (e->have_elf) {
+		json_object_object_add(o, "code_object_version", json_object_new_int64(e->co_version));
+		json_object_object_add(o, "e_flags", json_object_new_int64(e->e_flags));
+		if (e->generic_version)
+			json_object_object_add(o, "generic_version", json_object_new_int64(e->generic_version));
+		json_object_object_add(o, "elf_target", jstr(e->elf_target));
+	}
+	return o;
+}
+
+static json_object *json_file(const struct rmcp_file *f, const struct rmcp_target_id *q)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string(f->path));
+	json_object_object_add(o, "format", json_object_new_string(rmcp_format_name(f->format)));
+	json_object_object_add(o, "bundles", json_object_new_int64(f->bundles));
+	json_object *t = json_object_new_array();
+	for (size_t i = 0; i < f->n_targets; i++)
+		json_object_array_add(t, json_object_new_string(f->targets[i]));
+	json_object_object_add(o, "targets", t);
+	json_object *en = json_object_new_array();
+	for (size_t i = 0; i < f->n_entries; i++)
+		json_object_array_add(en, json_entry(&f->entries[i]));
+	json_object_object_add(o, "entries", en);
+	if (f->n_kernels) {
+		json_object *k = json_object_new_array();
+		for (size_t i = 0; i < f->n_kernels; i++)
+			json_object_array_add(k, json_object_new_string(f->kernels[i]));
+		json_object_object_add(o, "kernels", k);
+	}
+	if (f->container)
+		json_object_object_add(o, "container", json_object_new_boolean(true));
+	if (q) {
+		enum rmcp_cover cv = rmcp_file_covers(f, q);
+		json_object_object_add(o, "covers", cv == RMCP_COVER_NA ? NULL :
+				       json_object_new_boolean(cv == RMCP_COVER_YES));
+	}
+	json_object_object_add(o, "note", jstr(f->note));
+	json_object_object_add(o, "error", jstr(f->error));
+	return o;
+}
+
+int rmcp_report_scan_json(FILE *out, struct rmcp_file *const *files, size_t n,
+			  const struct rmcp_target_id *query)
+{
+	json_object *root = json_object_new_object();
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_file(files[i], query));
+	json_object_object_add(root, "files", arr);
+
+	size_t nt;
+	struct tcount *tc = count_targets(files, n, &nt);
+	json_object *targets = json_object_new_object();
+	for (size_t i = 0; i < nt; i++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "files", json_object_new_int64((int64_t)tc[i].files));
+		json_object_object_add(targets, tc[i].target, o);
+	}
+	free(tc);
+	json_object_object_add(root, "targets", targets);
+
+	struct rmcp_scan_summary s;
+	rmcp_scan_summarize(files, n, query, &s);
+	json_object *sum = json_object_new_object();
+	json_object_object_add(sum, "files", json_object_new_int64((int64_t)s.files));
+	json_object_object_add(sum, "with_device_code", json_object_new_int64((int64_t)s.with_code));
+	json_object_object_add(sum, "errors", json_object_new_int64((int64_t)s.errors));
+	json_object_object_add(root, "summary", sum);
+	if (query) {
+		char qn[64];
+		rmcp_target_id_format(query, qn, sizeof(qn));
+		json_object *q = json_object_new_object();
+		json_object_object_add(q, "target", json_object_new_string(qn));
+		json_object_object_add(q, "covered", json_object_new_int64((int64_t)s.covered));
+		json_object_object_add(q, "missing", json_object_new_int64((int64_t)s.missing));
+		json_object_object_add(root, "query", q);
+	}
+	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					     JSON_C_TO_STRING_NOSLASHESCAPE), out);
+	fputc('\n', out);
+	json_object_put(root);
+	return ferror(out) ? -EIO : 0;
+}

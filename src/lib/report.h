@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Renderers: results to text for people or JSON for programs. They never read the machine. */
+#ifndef RMCP_REPORT_H
+#define RMCP_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "scan.h"
+#include "target.h"
+
+/* Per-file answer to "does it run on the query target?" */
+enum rmcp_cover { RMCP_COVER_NA, RMCP_COVER_YES, RMCP_COVER_NO };
+
+struct rmcp_scan_summary {
+	size_t files, with_code, without_code, errors, covered, missing;
+};
+
+/* Does the file carry code that runs on `query`? NA for files without device code. */
+enum rmcp_cover rmcp_file_covers(const struct rmcp_file *f, const struct rmcp_target_id *query);
+
+void rmcp_scan_summarize(struct rmcp_file *const *files, size_t n,
+			 const struct rmcp_target_id *query, struct rmcp_scan_summary *s);
+
+struct rmcp_text_style {
+	bool color;
+	bool verbose;
+};
+
+/* Both return 0 or -EIO if the stream reported a write error. */
+int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
+			  const struct rmcp_target_id *query, const struct rmcp_text_style *style);
+int rmcp_report_scan_json(FILE *out, struct rmcp_file *const *files, size_t n,
+			  const struct rmcp_target_id *query);
+
+#endif

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scan engine: which GPU targets does a file hold code for?
+ * Sniffs each input by content (ELF, offload bundle, CCOB, zip, kpack) and by name (Tensile
+ * library files, MIOpen kernel databases), and produces one plain result per file. It never
+ * prints; src/lib/report.c renders results.
+ */
+#ifndef RMCP_SCAN_H
+#define RMCP_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum rmcp_format {
+	RMCP_FMT_UNKNOWN,	/* not a format that carries GPU code */
+	RMCP_FMT_ELF,		/* host ELF (executable, shared library, object) */
+	RMCP_FMT_BUNDLE,	/* uncompressed clang offload bundle file */
+	RMCP_FMT_CCOB,		/* compressed offload bundle file */
+	RMCP_FMT_CODE_OBJECT,	/* raw AMDGPU code object (.hsaco, .co) */
+	RMCP_FMT_KPACK,		/* TheRock .kpack archive */
+	RMCP_FMT_TENSILE,	/* rocBLAS/hipBLASLt Tensile library data file */
+	RMCP_FMT_MIOPEN_KDB,	/* MIOpen kernel database */
+	RMCP_FMT_WHEEL,		/* Python wheel / zip: members are reported as their own files */
+};
+
+const char *rmcp_format_name(enum rmcp_format f);
+
+struct rmcp_entry {
+	uint32_t bundle;	/* index of the bundle within the file */
+	char *id;		/* bundle entry ID, NULL when there is no bundle */
+	char *target;		/* target ID, NULL for host entries */
+	uint64_t offset;	/* file offset; for compressed bundles, offset in the decompressed bundle */
+	uint64_t size;
+	bool compressed;
+	bool bitcode;		/* LLVM bitcode (-fgpu-rdc objects), not machine code */
+	/* From the code object's ELF header, when read (--verbose, or uncompressed entries). */
+	bool have_elf;
+	unsigned co_version;
+	unsigned generic_version;
+	uint32_t e_flags;
+	char *elf_target;	/* target ID the ELF header states, if it was read */
+};
+
+struct rmcp_file {
+	char *path;
+	enum rmcp_format format;
+	uint32_t bundles;
+	char **targets;		/* sorted, unique device target IDs */
+	size_t n_targets;
+	struct rmcp_entry *entries;
+	size_t n_entries;
+	char **kernels;		/* raw code objects with want_kernels */
+	size_t n_kernels;
+	char *note;		/* extra fact for people (kpack location, rdc, ...), or NULL */
+	char *error;		/* NULL, or why the file could not be read completely */
+	bool container;		/* a wheel: its members follow as their own results */
+};
+
+struct rmcp_scan_opts {
+	bool verbose;		/* read every code object's ELF header, even compressed ones */
+	bool kernels;		/* list kernel names of raw code objects */
+	uint64_t max_member;	/* largest wheel member read into memory (0 = default 8 GiB) */
+	/* Called for every file examined (also the ones skipped as not carrying GPU code). */
+	void (*progress)(void *ctx, const char *path, uint64_t size);
+	void *progress_ctx;
+};
+
+typedef void (*rmcp_scan_cb)(void *ctx, struct rmcp_file *f);
+
+/*
+ * Scan bytes in memory as if they were the file `path` (used for files, wheel members and
+ * fuzzing). Fills *out; out->error set on failure. Returns 0, or a negative code for
+ * resource failures (out of memory) that are not about the file.
+ */
+int rmcp_scan_buffer(const void *buf, size_t len, const char *path,
+		     const struct rmcp_scan_opts *opts, struct rmcp_file *out);
+
+/*
+ * Scan one file by path. Results (one, or for a wheel the wheel and then each member with
+ * device code or an error) go to cb, which takes ownership (rmcp_file_release).
+ * in_dir: the file was found by walking a directory, so formats that cannot carry GPU
+ * code are skipped silently instead of being reported as "unknown".
+ */
+int rmcp_scan_path(const char *path, bool in_dir, const struct rmcp_scan_opts *opts,
+		   rmcp_scan_cb cb, void *ctx);
+
+void rmcp_file_release(struct rmcp_file *f);
+
+/* Add a target ID to f->targets, keeping it sorted and unique. */
+int rmcp_file_add_target(struct rmcp_file *f, const char *target);
+
+/* Does this file carry GPU code (any target, or a format that must)? */
+bool rmcp_file_has_device_code(const struct rmcp_file *f);
+
+#endif

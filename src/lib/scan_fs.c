@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* Files and directories: open, map, sniff, recurse. The only part of the scan engine that
+ * touches the file system (besides the kpack archive search). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "ccob.h"
+#include "scan_internal.h"
+#include "banned.h"
+
+#define MAX_DEPTH 64
+
+static int report_error(const char *path, enum rmcp_format fmt, int errnum, rmcp_scan_cb cb, void *ctx)
+{
+	struct rmcp_file *f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = rmcp_strndup(path, strlen(path)))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->format = fmt;
+	if (rmcp_file_set_error(f, "%s", strerror(errnum)) < 0) {
+		rmcp_file_release(f);
+		free(f);
+		return -ENOMEM;
+	}
+	cb(ctx, f);
+	free(f);
+	return 0;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* In a directory walk, only files that can carry GPU code are opened in full. */
+static bool worth_scanning(const uint8_t *head, size_t n, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	if (n >= 4 && (memcmp(head, "\177ELF", 4) == 0 || memcmp(head, "CCOB", 4) == 0 ||
+		       memcmp(head, "KPAK", 4) == 0))
+		return true;
+	if (rmcp_is_bundle(head, n))
+		return true;
+	if (rmcp_is_zip(head, n))
+		return has_suffix(b, ".whl") || has_suffix(b, ".zip");
+	return has_suffix(b, ".kdb") || strncmp(b, "TensileLibrary", 14) == 0;
+}
+
+static int scan_mapped(const char *path, const uint8_t *buf, size_t len, bool in_dir,
+		       const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
+{
+	if (rmcp_is_zip(buf, len))
+		return rmcp_scan_zip(buf, len, path, opts, cb, ctx);
+	struct rmcp_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	int rc = rmcp_scan_buffer(buf, len, path, opts, f);
+	if (rc < 0) {
+		rmcp_file_release(f);
+		free(f);
+		return rc;
+	}
+	/* A directory walk reports what carries (or fails to show) GPU code, not every
+	 * host library; a file named on the command line is always reported. */
+	if (in_dir && !f->n_targets && !f->n_entries && !f->error && !f->note) {
+		rmcp_file_release(f);
+		free(f);
+		return 0;
+	}
+	cb(ctx, f);
+	free(f);
+	return 0;
+}
+
+static int scan_regular(const char *path, int fd, const struct stat *st, bool in_dir,
+			const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
+{
+	size_t len = (size_t)st->st_size;
+	if (opts->progress)
+		opts->progress(opts->progress_ctx, path, (uint64_t)st->st_size);
+	if (in_dir) {
+		uint8_t head[64];
+		ssize_t n = pread(fd, head, sizeof(head), 0);
+		if (n < 0)
+			return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+		if (!worth_scanning(head, (size_t)n, path))
+			return 0;
+	}
+	if (len == 0)
+		return scan_mapped(path, (const uint8_t *)"", 0, in_dir, opts, cb, ctx);
+	/* Private and writable: libelf may not write, but if it ever did it would touch our
+	 * copy-on-write pages, not the file, and never fault. */
+	void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+	int rc = scan_mapped(path, map, len, in_dir, opts, cb, ctx);
+	munmap(map, len);
+	return rc;
+}
+
+static int scan_at(const char *path, bool in_dir, int depth, const struct rmcp_scan_opts *opts,
+		   rmcp_scan_cb cb, void *ctx);
+
+static int filter_dots(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
+}
+
+static int scan_dir(const char *path, int depth, const struct rmcp_scan_opts *opts, rmcp_scan_cb cb,
+		    void *ctx)
+{
+	struct dirent **names;
+	if (depth > MAX_DEPTH)
+		return report_error(path, RMCP_FMT_UNKNOWN, ELOOP, cb, ctx);
+	/* Sorted, so output is the same on every run and machine. */
+	int n = scandir(path, &names, filter_dots, alphasort);
+	if (n < 0)
+		return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		if (rc == 0) {
+			char child[4096];
+			int l = snprintf(child, sizeof(child), "%s%s%s", path,
+					 has_suffix(path, "/") ? "" : "/", names[i]->d_name);
+			if (l < 0 || (size_t)l >= sizeof(child))
+				rc = report_error(names[i]->d_name, RMCP_FMT_UNKNOWN, ENAMETOOLONG, cb, ctx);
+			else
+				rc = scan_at(child, true, depth + 1, opts, cb, ctx);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+static int scan_at(const char *path, bool in_dir, int depth, const struct rmcp_scan_opts *opts,
+		   rmcp_scan_cb cb, void *ctx)
+{
+	struct stat st;
+	/* In a walk, symlinks are not followed: they point at files the walk sees anyway
+	 * (libfoo.so -> libfoo.so.1) or out of the tree. Named paths are followed. */
+	if ((in_dir ? lstat(path, &st) : stat(path, &st)) != 0)
+		return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+	if (S_ISLNK(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return scan_dir(path, depth, opts, cb, ctx);
+	if (!S_ISREG(st.st_mode))
+		return in_dir ? 0 : report_error(path, RMCP_FMT_UNKNOWN, EINVAL, cb, ctx);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+	int rc = scan_regular(path, fd, &st, in_dir, opts, cb, ctx);
+	close(fd);
+	return rc;
+}
+
+int rmcp_scan_path(const char *path, bool in_dir, const struct rmcp_scan_opts *opts,
+		   rmcp_scan_cb cb, void *ctx)
+{
+	static const struct rmcp_scan_opts defaults;
+	return scan_at(path, in_dir, 0, opts ? opts : &defaults, cb, ctx);
+}

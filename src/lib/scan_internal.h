@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the scan engine's modules (not part of the library API). */
+#ifndef RMCP_SCAN_INTERNAL_H
+#define RMCP_SCAN_INTERNAL_H
+
+#include "scan.h"
+
+/* Every *_set/_add returns 0 or -ENOMEM. */
+int rmcp_file_set_error(struct rmcp_file *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int rmcp_file_set_note(struct rmcp_file *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct rmcp_entry *rmcp_file_new_entry(struct rmcp_file *f);
+char *rmcp_strndup(const char *s, size_t n);
+
+/*
+ * Walk back-to-back bundles (uncompressed or CCOB) at 4096-byte alignment, as roc-obj-ls
+ * and CLR lay them out in .hip_fatbin (research/binaries.md §1.3). `base` is the whole file,
+ * [off, off+len) the region. Entries get absolute file offsets (uncompressed) or offsets in
+ * the decompressed bundle (compressed), as llvm-readobj --offloading reports them.
+ */
+int rmcp_walk_bundles(const uint8_t *base, size_t file_len, uint64_t off, uint64_t len,
+		      const struct rmcp_scan_opts *opts, struct rmcp_file *f);
+
+int rmcp_scan_host_elf(const uint8_t *buf, size_t len, const char *path,
+		       const struct rmcp_scan_opts *opts, struct rmcp_file *f);
+
+/* Name-based formats: Tensile data files, MIOpen kernel databases. Returns 1 if handled. */
+int rmcp_scan_by_name(const uint8_t *buf, size_t len, const char *path, struct rmcp_file *f);
+
+/* Longest known target name that starts s (e.g. "gfx90a" in "gfx90a6e.kdb"), or NULL. */
+const char *rmcp_target_prefix(const char *s, size_t len, size_t *used);
+
+/* Zip / wheel: members scanned in memory, each reported through cb. */
+int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rmcp_scan_opts *opts,
+		  rmcp_scan_cb cb, void *ctx);
+
+bool rmcp_is_zip(const void *buf, size_t len);
+
+#endif
