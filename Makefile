@@ -24,18 +24,18 @@ build: $(BUILD)/build.ninja
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
-	@scripts/test-summary.sh $(BUILD)
+	@scripts/test-summary.py $(BUILD) >/dev/null
 
 $(FUZZ)/build.ninja:
-	CC=clang-19 meson setup $(FUZZ) -Dfuzz=true -Dtests=false -Db_lundef=false -Dwerror=$(WERROR)
+	CC=clang-19 meson setup $(FUZZ) -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=$(WERROR)
 
 fuzz: $(FUZZ)/build.ninja
 	meson compile -C $(FUZZ)
-	@scripts/run-fuzzers.sh $(FUZZ) $(FUZZ_SECONDS)
+	@scripts/run-fuzzers.sh $(FUZZ) $(FUZZ_SECONDS) $(BUILD)/tests/fixtures-out
 
 check: deps
 	@$(MAKE) --no-print-directory test fuzz
-	@scripts/test-summary.sh $(BUILD) $(FUZZ)
+	@scripts/test-summary.py $(BUILD) $(FUZZ)
 
 bench: build
 	bench/scan.sh $(BUILD)/rmcp

@@ -54,6 +54,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "msgpack.h"
 #include "banned.h"
 
@@ -61,16 +62,6 @@
 #define KPACK_HEADER_SIZE 16
 #define KPACK_VERSION 1
 #define KPACK_GFXARCH "@GFXARCH@"
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 static void free_strv(char **v, size_t n)
 {
@@ -530,7 +521,7 @@ static int store_zstd(struct toc_ctx *c)
 	if (c->zstd_size < 4)
 		return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: zstd blob of %llu bytes has no "
 				    "kernel count", (unsigned long long)c->zstd_size);
-	n = le32(c->buf + c->zstd_offset);
+	n = rmcp_le32(c->buf + c->zstd_offset);
 	if (n > RMCP_KPACK_MAX_ITEMS)
 		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: zstd blob holds %u frames, "
 				    "limit %d", n, RMCP_KPACK_MAX_ITEMS);
@@ -544,7 +535,7 @@ static int store_zstd(struct toc_ctx *c)
 		if (end - p < 4)
 			return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: zstd frame %u: size "
 					    "field past the end of the zstd blob", i);
-		fsz = le32(c->buf + p);
+		fsz = rmcp_le32(c->buf + p);
 		p += 4;
 		if (fsz > end - p)
 			return rmcp_err_set(c->err, -RMCP_E_TRUNC, "kpack: zstd frame %u of %u "
@@ -672,11 +663,11 @@ static int kpack_header(const uint8_t *p, size_t len, struct rmcp_kpack *kp, uin
 				    len, KPACK_HEADER_SIZE);
 	if (memcmp(p, KPACK_MAGIC, 4) != 0)
 		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack: bad magic (want \"KPAK\")");
-	kp->version = le32(p + 4);
+	kp->version = rmcp_le32(p + 4);
 	if (kp->version != KPACK_VERSION)
 		return rmcp_err_set(err, -RMCP_E_UNSUPPORTED, "kpack: version %u, only %d is known",
 				    kp->version, KPACK_VERSION);
-	*toc = le64(p + 8);
+	*toc = rmcp_le64(p + 8);
 	/* archive.cpp/toc_parser.cpp: the TOC must start inside the file; it cannot overlap
 	 * the header either */
 	if (*toc >= len)
@@ -691,7 +682,7 @@ static int kpack_header(const uint8_t *p, size_t len, struct rmcp_kpack *kp, uin
 static int kpack_parse(const uint8_t *p, size_t len, struct rmcp_kpack *kp,
 		       struct toc_ctx *c)
 {
-	uint64_t toc;
+	uint64_t toc = 0;
 	int rc = kpack_header(p, len, kp, &toc, c->err);
 
 	if (rc)

@@ -35,6 +35,8 @@ const char *rmcp_format_name(enum rmcp_format f)
 		return "miopen-kdb";
 	case RMCP_FMT_WHEEL:
 		return "wheel";
+	case RMCP_FMT_ARCHIVE:
+		return "archive";
 	}
 	return "unknown";
 }

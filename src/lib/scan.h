@@ -24,6 +24,7 @@ enum rmcp_format {
 	RMCP_FMT_TENSILE,	/* rocBLAS/hipBLASLt Tensile library data file */
 	RMCP_FMT_MIOPEN_KDB,	/* MIOpen kernel database */
 	RMCP_FMT_WHEEL,		/* Python wheel / zip: members are reported as their own files */
+	RMCP_FMT_ARCHIVE,	/* static library (ar): members are reported as their own files */
 };
 
 const char *rmcp_format_name(enum rmcp_format f);
@@ -56,7 +57,7 @@ struct rmcp_file {
 	size_t n_kernels;
 	char *note;		/* extra fact for people (kpack location, rdc, ...), or NULL */
 	char *error;		/* NULL, or why the file could not be read completely */
-	bool container;		/* a wheel: its members follow as their own results */
+	bool container;		/* a wheel or archive: its members follow as their own results */
 };
 
 struct rmcp_scan_opts {

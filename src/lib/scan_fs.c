@@ -50,7 +50,7 @@ static bool worth_scanning(const uint8_t *head, size_t n, const char *path)
 	if (n >= 4 && (memcmp(head, "\177ELF", 4) == 0 || memcmp(head, "CCOB", 4) == 0 ||
 		       memcmp(head, "KPAK", 4) == 0))
 		return true;
-	if (rmcp_is_bundle(head, n))
+	if (rmcp_is_bundle(head, n) || (n >= 8 && memcmp(head, "!<arch>\n", 8) == 0))
 		return true;
 	if (rmcp_is_zip(head, n))
 		return has_suffix(b, ".whl") || has_suffix(b, ".zip");
@@ -62,6 +62,8 @@ static int scan_mapped(const char *path, const uint8_t *buf, size_t len, bool in
 {
 	if (rmcp_is_zip(buf, len))
 		return rmcp_scan_zip(buf, len, path, opts, cb, ctx);
+	if (rmcp_is_ar(buf, len))
+		return rmcp_scan_ar(buf, len, path, opts, cb, ctx);
 	struct rmcp_file *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;

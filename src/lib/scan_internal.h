@@ -37,4 +37,9 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 
 bool rmcp_is_zip(const void *buf, size_t len);
 
+/* Static archives: members scanned in place, each reported through cb as "lib.a(member)". */
+int rmcp_scan_ar(const void *buf, size_t len, const char *path, const struct rmcp_scan_opts *opts,
+		 rmcp_scan_cb cb, void *ctx);
+bool rmcp_is_ar(const void *buf, size_t len);
+
 #endif

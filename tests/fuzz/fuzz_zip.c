@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Wheels: libzip over a hostile buffer, then every member through the scan engine. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "scan.h"
+#include "scan_internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void drop(void *ctx, struct rmcp_file *f)
+{
+	(void)ctx;
+	rmcp_file_release(f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rmcp_scan_opts opts = { .verbose = true, .max_member = 1 << 20 };
+	rmcp_scan_zip(data, size, "fuzz.whl", &opts, drop, NULL);
+	return 0;
+}
