@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The README quick start. Everything real happens in meson; these targets only chain steps.
-#   make check   install missing Debian packages (as root), build, run every test and fuzzer
-#   make run     build and run the main job on this machine
+#   make run     install missing build packages (as root), build rmcp, run the main job here
+#   make check   install missing build+test packages (as root), build, run every test and fuzzer
 BUILD    ?= build
 FUZZ     ?= build-fuzz
 FUZZ_SECONDS ?= 20
@@ -9,12 +9,9 @@ FUZZ_SECONDS ?= 20
 WERROR   := $(if $(filter true 1 yes,$(CI)),true,false)
 MESON_OPTS ?=
 
-.PHONY: all deps build check test fuzz bench run clean
+.PHONY: all build check test fuzz bench run clean
 
 all: build
-
-deps:
-	@scripts/install-deps.sh test
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) -Dwerror=$(WERROR) $(MESON_OPTS)
@@ -22,26 +19,33 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
-test: build
+run:
+	@scripts/install-deps.sh build
+	@$(MAKE) --no-print-directory $(BUILD)/build.ninja
+	meson compile -C $(BUILD) rmcp
+	$(BUILD)/rmcp scan
+
+# Tests are enabled explicitly here, so a missing test package is an error, not a skip.
+test: $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dtests=enabled -Dwerror=$(WERROR)
+	meson compile -C $(BUILD)
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
-	@scripts/test-summary.py $(BUILD) >/dev/null
 
 $(FUZZ)/build.ninja:
-	CC=clang-19 meson setup $(FUZZ) -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=$(WERROR)
+	CC=clang-19 meson setup $(FUZZ) -Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dwerror=$(WERROR)
 
 fuzz: $(FUZZ)/build.ninja
 	meson compile -C $(FUZZ)
 	@scripts/run-fuzzers.sh $(FUZZ) $(FUZZ_SECONDS) $(BUILD)/tests/fixtures-out
 
-check: deps
+check:
+	@scripts/install-deps.sh test
 	@$(MAKE) --no-print-directory test fuzz
 	@scripts/test-summary.py $(BUILD) $(FUZZ)
 
 bench: build
 	bench/scan.sh $(BUILD)/rmcp
-
-run: build
-	$(BUILD)/rmcp scan
 
 clean:
 	rm -rf $(BUILD) $(FUZZ)

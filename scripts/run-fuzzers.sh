@@ -31,7 +31,7 @@ seed kpack
 
 status=0
 for bin in "$build"/tests/fuzz/fuzz_*; do
-	[ -x "$bin" ] || continue
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
 	corpus=$build/fuzz-corpus/$name
 	mkdir -p "$corpus"

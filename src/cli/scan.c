@@ -140,7 +140,10 @@ static int parse_query(const char *arg, struct rmcp_target_id *q)
 		return -1;
 	}
 	if (!q->target) {
-		rmcp_error("scan", "--target '%s': unknown processor (see data/targets.tsv for the known ones)", arg);
+		rmcp_error("scan", "--target '%s': unknown processor; known processors:", arg);
+		for (size_t i = 0; i < rmcp_target_table_len; i++)
+			fprintf(stderr, "%s%s", i % 12 ? " " : (i ? "\n  " : "  "), rmcp_target_table[i].name);
+		fputc('\n', stderr);
 		return -1;
 	}
 	return 0;
@@ -161,7 +164,8 @@ int cmd_scan(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "jvt:h", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages: "rmcp: scan: ..." */
+	while ((opt = getopt_long(argc, argv, ":jvt:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -178,7 +182,12 @@ int cmd_scan(int argc, char **argv)
 		case 'h':
 			scan_usage(stdout);
 			return rmcp_finish_stdout("scan", RMCP_EXIT_OK);
+		case ':':
+			rmcp_error("scan", "option '%s' needs a value", argv[optind - 1]);
+			fprintf(stderr, "usage: %s\n", rmcp_scan_usage[0]);
+			return RMCP_EXIT_USAGE;
 		default:
+			rmcp_error("scan", "unknown option '%s'", argv[optind - 1]);
 			fprintf(stderr, "usage: %s\n", rmcp_scan_usage[0]);
 			return RMCP_EXIT_USAGE;
 		}

@@ -139,18 +139,57 @@ static int collect_kernels(Elf *elf, struct rmcp_codeobj *out, struct rmcp_err *
 	return 0;
 }
 
+/*
+ * Code object V2 names its ISA in a note, owner "AMD", type NT_AMD_HSA_ISA_VERSION (3):
+ * u16 vendor_size, u16 arch_size, u32 major, u32 minor, u32 stepping, then the names
+ * (llvm/docs/AMDGPUUsage.rst "Code Object V2 Note Records"; EF_AMDGPU_MACH may be 0).
+ */
+static void v2_isa_note(Elf *elf, struct rmcp_codeobj *out)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off, next;
+		while (d && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			const uint8_t *p = (const uint8_t *)d->d_buf;
+			if (nh.n_type == 3 && nh.n_namesz == 4 && memcmp(p + name_off, "AMD", 4) == 0 &&
+			    nh.n_descsz >= 16) {
+				uint32_t major = rmcp_le32(p + desc_off + 4), minor = rmcp_le32(p + desc_off + 8);
+				uint32_t step = rmcp_le32(p + desc_off + 12);
+				if (major < 64 && minor < 100 && step < 100) {
+					const struct rmcp_target *t =
+						rmcp_target_by_version(major * 10000 + minor * 100 + step);
+					if (t) {
+						memcpy(out->tid.proc, t->name, strlen(t->name) + 1);
+						out->tid.target = t;
+						return;
+					}
+				}
+			}
+			off = next;
+		}
+	}
+}
+
 int rmcp_codeobj_parse(const void *buf, size_t len, bool want_kernels, struct rmcp_codeobj *out,
 		       struct rmcp_err *err)
 {
 	int rc = rmcp_codeobj_header(buf, len, out, err);
-	if (rc < 0 || !want_kernels)
+	bool v2_unknown = rc == 0 && out->co_version == 2 && !out->tid.proc[0];
+	if (rc < 0 || (!want_kernels && !v2_unknown))
 		return rc;
 	elf_version(EV_CURRENT);
 	/* Native byte order was checked, so libelf reads in place and never writes. */
 	Elf *elf = elf_memory((char *)(uintptr_t)buf, len);
 	if (!elf)
 		return rmcp_err_set(err, -RMCP_E_FORMAT, "code object: %s", elf_errmsg(-1));
-	rc = collect_kernels(elf, out, err);
+	if (v2_unknown)
+		v2_isa_note(elf, out);
+	rc = want_kernels ? collect_kernels(elf, out, err) : 0;
 	elf_end(elf);
 	if (rc < 0)
 		rmcp_codeobj_release(out);

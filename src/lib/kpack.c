@@ -158,7 +158,7 @@ static int ref_paths(struct rmcp_mp *mp, struct rmcp_kpack_ref *out, struct rmcp
 					    RMCP_KPACK_MAX_SEARCH_PATHS);
 		if (grow((void **)&out->search_paths, &cap, out->n_search_paths, sizeof(char *)))
 			return rmcp_err_set(err, -ENOMEM, "%s: out of memory", w);
-		rmcp_mp_next(mp, &it);
+		(void)rmcp_mp_next(mp, &it);	/* cannot fail: peeked above */
 		rc = dup_str((const char *)it.data, it.len, RMCP_KPACK_MAX_PATH,
 			     &out->search_paths[out->n_search_paths], err, w, pos);
 		if (rc)
@@ -683,6 +683,7 @@ static int kpack_parse(const uint8_t *p, size_t len, struct rmcp_kpack *kp,
 		       struct toc_ctx *c)
 {
 	uint64_t toc = 0;
+	const char *scheme;
 	int rc = kpack_header(p, len, kp, &toc, c->err);
 
 	if (rc)
@@ -692,21 +693,20 @@ static int kpack_parse(const uint8_t *p, size_t len, struct rmcp_kpack *kp,
 	rc = toc_top(c);
 	if (rc)
 		return rc;
-	if (!kp->compression) {		/* compression.py create_compressor_from_toc default */
-		rc = dup_str("none", 4, RMCP_KPACK_MAX_NAME, &kp->compression, c->err, "kpack", 0);
-		if (rc)
-			return rc;
-	}
-	if (strcmp(kp->compression, "none") == 0) {
+	/* no compression_scheme means "none" (compression.py create_compressor_from_toc) */
+	scheme = kp->compression ? kp->compression : "none";
+	if (strcmp(scheme, "none") == 0) {
 		kp->scheme = RMCP_KPACK_SCHEME_NONE;
 		rc = store_none(c);
-	} else if (strcmp(kp->compression, "zstd-per-kernel") == 0) {
+	} else if (strcmp(scheme, "zstd-per-kernel") == 0) {
 		kp->scheme = RMCP_KPACK_SCHEME_ZSTD_PER_KERNEL;
 		rc = store_zstd(c);
 	} else {
 		rc = rmcp_err_set(c->err, -RMCP_E_UNSUPPORTED, "kpack: compression scheme \"%s\" "
-				  "is not known", kp->compression);
+				  "is not known", scheme);
 	}
+	if (!rc && !kp->compression)
+		rc = dup_str("none", 4, RMCP_KPACK_MAX_NAME, &kp->compression, c->err, "kpack", 0);
 	if (rc)
 		return rc;
 	return toc_map(c);
@@ -790,7 +790,19 @@ static void report(struct find_ctx *f, const char *path, int code, const char *w
 
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Architectures of the entries for kernel_name (all entries if `all`), into v. */
+static size_t matching_arches(const struct rmcp_kpack *kp, const char *kernel_name, bool all,
+			      const char **v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kp->n_items; i++)
+		if (all || rmcp_kpack_key_matches(kp->items[i].binary, kernel_name))
+			v[n++] = kp->items[i].arch;
+	return n;
 }
 
 /* Report each distinct architecture with code for the ref's kernel_name, sorted. */
@@ -798,27 +810,21 @@ static int report_arches(struct find_ctx *f, const char *path, const struct rmcp
 {
 	const char *kn = f->ref->kernel_name;
 	const char **v;
-	size_t n = 0;
-	bool legacy = false;
+	size_t n;
 
 	if (!kp->n_items)
 		return 0;
 	v = malloc(kp->n_items * sizeof(*v));
 	if (!v)
 		return rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
-again:
-	for (size_t i = 0; i < kp->n_items; i++)
-		if (legacy || rmcp_kpack_key_matches(kp->items[i].binary, kn))
-			v[n++] = kp->items[i].arch;
+	n = matching_arches(kp, kn, false, v);
 	/*
 	 * Older splitters set kernel_name to the artifact name, which is the archive's
 	 * group_name, and keyed the TOC by binary path (ROCm/rocm-kpack 739aaeb
 	 * artifact_splitter.py inject_kpack_references): then every entry is a candidate.
 	 */
-	if (!n && !legacy && kp->group_name && strcmp(kp->group_name, kn) == 0) {
-		legacy = true;
-		goto again;
-	}
+	if (!n && kp->group_name && strcmp(kp->group_name, kn) == 0)
+		n = matching_arches(kp, kn, true, v);
 	qsort(v, n, sizeof(*v), cmp_str);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
@@ -836,7 +842,8 @@ static int read_archive(struct find_ctx *f, const char *path)
 	void *map = NULL;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named *.kpack must not hang the scan; regular files ignore it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		report(f, path, -errno, "cannot open");
 		return 0;
@@ -948,7 +955,7 @@ static int scan_dir(struct find_ctx *f, const char *dir, const char *prefix, con
 		n++;
 	}
 	closedir(d);
-	if (!rc)
+	if (!rc && n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char path[PATH_MAX];

@@ -19,7 +19,9 @@ static bool entry_covers(const struct rmcp_entry *e, const struct rmcp_target_id
 
 enum rmcp_cover rmcp_file_covers(const struct rmcp_file *f, const struct rmcp_target_id *query)
 {
-	if (!f->n_targets)
+	/* A MIOpen .kdb only holds precompiled kernels; without one MIOpen compiles at first
+	 * use (slower start, not a failure), so it never counts as missing code. */
+	if (!f->n_targets || f->container || f->format == RMCP_FMT_MIOPEN_KDB)
 		return RMCP_COVER_NA;
 	/* Entries carry the generic version when the ELF header was read; targets alone
 	 * (wheels, name-based files) are judged by name. */
@@ -35,16 +37,43 @@ enum rmcp_cover rmcp_file_covers(const struct rmcp_file *f, const struct rmcp_ta
 	return RMCP_COVER_NO;
 }
 
+static bool is_member_of(const struct rmcp_file *m, const struct rmcp_file *c)
+{
+	size_t n = strlen(c->path);
+	return strncmp(m->path, c->path, n) == 0 && (strncmp(m->path + n, "!/", 2) == 0 || m->path[n] == '(');
+}
+
+enum rmcp_cover rmcp_scan_covers(struct rmcp_file *const *files, size_t n, size_t i,
+				 const struct rmcp_target_id *query)
+{
+	const struct rmcp_file *f = files[i];
+	if (!f->container)
+		return rmcp_file_covers(f, query);
+	/* A wheel or archive runs on the target only if every member with device code does. */
+	enum rmcp_cover c = RMCP_COVER_NA;
+	for (size_t k = 0; k < n; k++) {
+		if (k == i || files[k]->container || !is_member_of(files[k], f))
+			continue;
+		enum rmcp_cover m = rmcp_file_covers(files[k], query);
+		if (m == RMCP_COVER_NO)
+			return RMCP_COVER_NO;
+		if (m == RMCP_COVER_YES)
+			c = RMCP_COVER_YES;
+	}
+	return c;
+}
+
 void rmcp_scan_summarize(struct rmcp_file *const *files, size_t n,
 			 const struct rmcp_target_id *query, struct rmcp_scan_summary *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < n; i++) {
 		const struct rmcp_file *f = files[i];
+		/* Containers count as files only when they could not be opened at all. */
+		if (f->container && !f->error)
+			continue;
 		if (f->error)
 			s->errors++;
-		if (f->container)
-			continue;
 		s->files++;
 		if (f->n_targets)
 			s->with_code++;
@@ -124,23 +153,29 @@ static void text_entries(FILE *out, const struct rmcp_file *f, const struct rmcp
 {
 	for (size_t i = 0; i < f->n_entries; i++) {
 		const struct rmcp_entry *e = &f->entries[i];
-		fprintf(out, "    %s[%u]%s %-44s offset %-12llu size %-10llu%s%s", c(st, C_DIM), e->bundle,
-			c(st, C_OFF), e->id ? e->id : (e->target ? e->target : "-"),
-			(unsigned long long)e->offset, (unsigned long long)e->size,
-			e->compressed ? " compressed" : "", e->bitcode ? " bitcode" : "");
-		if (e->have_elf)
-			fprintf(out, " (code object v%u, e_flags 0x%x%s%s)", e->co_version, e->e_flags,
-				e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0 ? ", ELF says " : "",
-				e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0 ? e->elf_target : "");
+		fprintf(out, "    %s[%u]%s %-44s offset %llu size %llu", c(st, C_DIM), e->bundle, c(st, C_OFF),
+			e->id ? e->id : (e->target ? e->target : "-"), (unsigned long long)e->offset,
+			(unsigned long long)e->size);
+		if (e->compressed)
+			fputs(" compressed", out);
+		if (e->bitcode)
+			fputs(" bitcode", out);
+		if (e->have_elf) {
+			fprintf(out, " (code object v%u, e_flags 0x%x", e->co_version, e->e_flags);
+			if (e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0)
+				fprintf(out, ", ELF header says %s", e->elf_target);
+			fputc(')', out);
+		}
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < f->n_kernels; i++)
 		fprintf(out, "    kernel %s\n", f->kernels[i]);
 }
 
-static void text_file(FILE *out, const struct rmcp_file *f, const struct rmcp_target_id *q,
-		      const char *qname, const struct rmcp_text_style *st)
+static void text_file(FILE *out, struct rmcp_file *const *files, size_t n, size_t idx,
+		      const struct rmcp_target_id *q, const char *qname, const struct rmcp_text_style *st)
 {
+	const struct rmcp_file *f = files[idx];
 	fprintf(out, "%s%s%s: %s", c(st, C_BOLD), f->path, c(st, C_OFF), rmcp_format_name(f->format));
 	if (f->bundles)
 		fprintf(out, ", %u bundle%s", f->bundles, f->bundles == 1 ? "" : "s");
@@ -152,11 +187,17 @@ static void text_file(FILE *out, const struct rmcp_file *f, const struct rmcp_ta
 		fputs(": no device code", out);
 	}
 	fputc('\n', out);
-	if (q && f->n_targets) {
-		bool yes = rmcp_file_covers(f, q) == RMCP_COVER_YES;
-		fprintf(out, "    %s%s %s%s\n", c(st, yes ? C_GREEN : C_RED),
-			yes ? "runs on" : "NO code that runs on", qname, c(st, C_OFF));
-	}
+	enum rmcp_cover cv = q ? rmcp_scan_covers(files, n, idx, q) : RMCP_COVER_NA;
+	if (cv == RMCP_COVER_YES)
+		fprintf(out, "    %s%s %s%s\n", c(st, C_GREEN), f->container ? "every member with device code has code for" : "has code for",
+			qname, c(st, C_OFF));
+	else if (cv == RMCP_COVER_NO)
+		fprintf(out, "    %s%s %s%s\n", c(st, C_RED), f->container ? "some members have NO code for" : "NO code for",
+			qname, c(st, C_OFF));
+	else if (q && f->format == RMCP_FMT_MIOPEN_KDB && rmcp_file_covers(f, q) == RMCP_COVER_NA &&
+		 f->n_targets && strcmp(f->targets[0], qname) != 0)
+		fprintf(out, "    %sno precompiled MIOpen kernels for %s here: MIOpen compiles them at first use%s\n",
+			c(st, C_DIM), qname, c(st, C_OFF));
 	if (f->note)
 		fprintf(out, "    %snote:%s %s\n", c(st, C_DIM), c(st, C_OFF), f->note);
 	if (f->error)
@@ -172,7 +213,7 @@ int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
 	if (query)
 		rmcp_target_id_format(query, qname, sizeof(qname));
 	for (size_t i = 0; i < n; i++)
-		text_file(out, files[i], query, qname, style);
+		text_file(out, files, n, i, query, qname, style);
 
 	struct rmcp_scan_summary s;
 	rmcp_scan_summarize(files, n, query, &s);
@@ -194,15 +235,20 @@ int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
 	}
 	free(tc);
 	if (query) {
+		size_t judged = s.covered + s.missing;
 		if (s.missing)
-			fprintf(out, "%s%s: %zu of %zu file%s with device code lack code for it%s\n",
-				c(style, C_RED), qname, s.missing, s.with_code, s.with_code == 1 ? "" : "s",
-				c(style, C_OFF));
-		else if (s.with_code)
+			fprintf(out, "%s%s: %zu of %zu file%s with device code %s no code for it%s\n",
+				c(style, C_RED), qname, s.missing, judged, judged == 1 ? "" : "s",
+				s.missing == 1 ? "has" : "have", c(style, C_OFF));
+		else if (judged)
 			fprintf(out, "%s%s: every file with device code has code for it%s\n",
 				c(style, C_GREEN), qname, c(style, C_OFF));
 		else
 			fprintf(out, "%s: no file with device code was found\n", qname);
+		if (s.errors)
+			fprintf(out, "%s%zu file%s could not be read, so %s not checked%s\n", c(style, C_RED),
+				s.errors, s.errors == 1 ? "" : "s", s.errors == 1 ? "it was" : "they were",
+				c(style, C_OFF));
 	}
 	return ferror(out) ? -EIO : 0;
 }
@@ -235,8 +281,10 @@ static json_object *json_entry(const struct rmcp_entry *e)
 	return o;
 }
 
-static json_object *json_file(const struct rmcp_file *f, const struct rmcp_target_id *q)
+static json_object *json_file(struct rmcp_file *const *files, size_t n, size_t idx,
+			      const struct rmcp_target_id *q)
 {
+	const struct rmcp_file *f = files[idx];
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(f->path));
 	json_object_object_add(o, "format", json_object_new_string(rmcp_format_name(f->format)));
@@ -258,7 +306,7 @@ static json_object *json_file(const struct rmcp_file *f, const struct rmcp_targe
 	if (f->container)
 		json_object_object_add(o, "container", json_object_new_boolean(true));
 	if (q) {
-		enum rmcp_cover cv = rmcp_file_covers(f, q);
+		enum rmcp_cover cv = rmcp_scan_covers(files, n, idx, q);
 		json_object_object_add(o, "covers", cv == RMCP_COVER_NA ? NULL :
 				       json_object_new_boolean(cv == RMCP_COVER_YES));
 	}
@@ -273,7 +321,7 @@ int rmcp_report_scan_json(FILE *out, struct rmcp_file *const *files, size_t n,
 	json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, json_file(files[i], query));
+		json_object_array_add(arr, json_file(files, n, i, query));
 	json_object_object_add(root, "files", arr);
 
 	size_t nt;

@@ -16,8 +16,13 @@ struct rmcp_scan_summary {
 	size_t files, with_code, without_code, errors, covered, missing;
 };
 
-/* Does the file carry code that runs on `query`? NA for files without device code. */
+/* Does the file carry code that runs on `query`? NA for files without device code,
+ * containers and MIOpen kernel databases (optional precompiled kernels). */
 enum rmcp_cover rmcp_file_covers(const struct rmcp_file *f, const struct rmcp_target_id *query);
+
+/* The same for files[i], judging a container (wheel, archive) by its members in files. */
+enum rmcp_cover rmcp_scan_covers(struct rmcp_file *const *files, size_t n, size_t i,
+				 const struct rmcp_target_id *query);
 
 void rmcp_scan_summarize(struct rmcp_file *const *files, size_t n,
 			 const struct rmcp_target_id *query, struct rmcp_scan_summary *s);

@@ -51,6 +51,7 @@ char *rmcp_strndup(const char *s, size_t n)
 	return d;
 }
 
+__attribute__((format(printf, 2, 0)))
 static int vset(char **slot, const char *fmt, va_list ap)
 {
 	char buf[512];
