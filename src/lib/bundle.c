@@ -202,12 +202,18 @@ int rmcp_bundle_id_parse(const char *id, size_t len, struct rmcp_bundle_id *out,
 			tlen -= (size_t)(d - t) + 1;
 			t = d + 1;
 		}
+		if (tlen == 0)
+			return rmcp_err_set(err, -RMCP_E_FORMAT, "bundle ID '%.*s' has an empty target ID",
+					    (int)(len > 80 ? 80 : len), id);
 		out->amdgcn = true;
 		rc = copy_field(out->triple, sizeof(out->triple), rest, trip, "triple", err);
 		if (rc < 0)
 			return rc;
 		return copy_field(out->target, sizeof(out->target), t, tlen, "target ID", err);
 	}
+	if (rlen >= 7 && memcmp(rest, "amdgcn-", 7) == 0)
+		return rmcp_err_set(err, -RMCP_E_FORMAT, "bundle ID '%.*s': AMD triple without a target ID",
+				    (int)(len > 80 ? 80 : len), id);
 	/* Some other offload target (nvptx, x86 OpenMP offload): keep the text, no AMD target. */
 	return copy_field(out->triple, sizeof(out->triple), rest, rlen, "triple", err);
 }

@@ -100,6 +100,24 @@ struct rmcp_entry *rmcp_file_new_entry(struct rmcp_file *f)
 	return e;
 }
 
+struct rmcp_file *rmcp_file_new(const char *path, enum rmcp_format fmt)
+{
+	struct rmcp_file *f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = rmcp_strndup(path, strlen(path)))) {
+		free(f);
+		return NULL;
+	}
+	f->format = fmt;
+	f->container = fmt == RMCP_FMT_WHEEL || fmt == RMCP_FMT_ARCHIVE;
+	return f;
+}
+
+void rmcp_file_emit(struct rmcp_file *f, rmcp_scan_cb cb, void *ctx)
+{
+	cb(ctx, f);
+	free(f);
+}
+
 int rmcp_file_add_target(struct rmcp_file *f, const char *target)
 {
 	size_t lo = 0, hi = f->n_targets;

@@ -63,13 +63,9 @@ int rmcp_scan_ar(const void *vbuf, size_t len, const char *path, const struct rm
 		 rmcp_scan_cb cb, void *ctx)
 {
 	const uint8_t *buf = vbuf;
-	struct rmcp_file *a = calloc(1, sizeof(*a));
-	if (!a || !(a->path = rmcp_strndup(path, strlen(path)))) {
-		free(a);
+	struct rmcp_file *a = rmcp_file_new(path, RMCP_FMT_ARCHIVE);
+	if (!a)
 		return -ENOMEM;
-	}
-	a->format = RMCP_FMT_ARCHIVE;
-	a->container = true;
 	const char *longnames = NULL;
 	uint64_t longlen = 0, pos = 8;
 	size_t members = 0;
@@ -120,7 +116,6 @@ int rmcp_scan_ar(const void *vbuf, size_t len, const char *path, const struct rm
 	}
 	if (rc == 0)
 		rc = rmcp_file_set_note(a, "%zu member(s) with device code", members);
-	cb(ctx, a);
-	free(a);
+	rmcp_file_emit(a, cb, ctx);
 	return rc;
 }

@@ -20,19 +20,15 @@
 
 static int report_error(const char *path, enum rmcp_format fmt, int errnum, rmcp_scan_cb cb, void *ctx)
 {
-	struct rmcp_file *f = calloc(1, sizeof(*f));
-	if (!f || !(f->path = rmcp_strndup(path, strlen(path)))) {
-		free(f);
+	struct rmcp_file *f = rmcp_file_new(path, fmt);
+	if (!f)
 		return -ENOMEM;
-	}
-	f->format = fmt;
 	if (rmcp_file_set_error(f, "%s", strerror(errnum)) < 0) {
 		rmcp_file_release(f);
 		free(f);
 		return -ENOMEM;
 	}
-	cb(ctx, f);
-	free(f);
+	rmcp_file_emit(f, cb, ctx);
 	return 0;
 }
 

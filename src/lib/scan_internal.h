@@ -11,6 +11,10 @@ int rmcp_file_set_error(struct rmcp_file *f, const char *fmt, ...)
 int rmcp_file_set_note(struct rmcp_file *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct rmcp_entry *rmcp_file_new_entry(struct rmcp_file *f);
+/* A new heap result for path (NULL if out of memory); containers get container = true. */
+struct rmcp_file *rmcp_file_new(const char *path, enum rmcp_format fmt);
+/* Hand a heap result to cb (which takes over its contents) and free the shell. */
+void rmcp_file_emit(struct rmcp_file *f, rmcp_scan_cb cb, void *ctx);
 char *rmcp_strndup(const char *s, size_t n);
 
 /*

@@ -132,13 +132,9 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 	static const struct rmcp_scan_opts defaults;
 	if (!opts)
 		opts = &defaults;
-	struct rmcp_file *w = calloc(1, sizeof(*w));
-	if (!w || !(w->path = rmcp_strndup(path, strlen(path)))) {
-		free(w);
+	struct rmcp_file *w = rmcp_file_new(path, RMCP_FMT_WHEEL);
+	if (!w)
 		return -ENOMEM;
-	}
-	w->format = RMCP_FMT_WHEEL;
-	w->container = true;
 	zip_error_t zerr;
 	zip_error_init(&zerr);
 	zip_source_t *src = zip_source_buffer_create(buf, len, 0, &zerr);
@@ -149,8 +145,7 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 		if (src)
 			zip_source_free(src);
 		zip_error_fini(&zerr);
-		cb(ctx, w);
-		free(w);
+		rmcp_file_emit(w, cb, ctx);
 		return rc;
 	}
 	zip_error_fini(&zerr);
@@ -178,8 +173,7 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 	zip_discard(z);
 	if (rc == 0)
 		rc = rmcp_file_set_note(w, "%zu member(s) that can carry GPU code", members);
-	cb(ctx, w);
-	free(w);
+	rmcp_file_emit(w, cb, ctx);
 	return rc;
 }
 
@@ -191,16 +185,11 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 	(void)buf;
 	(void)len;
 	(void)opts;
-	struct rmcp_file *w = calloc(1, sizeof(*w));
-	if (!w || !(w->path = rmcp_strndup(path, strlen(path)))) {
-		free(w);
+	struct rmcp_file *w = rmcp_file_new(path, RMCP_FMT_WHEEL);
+	if (!w)
 		return -ENOMEM;
-	}
-	w->format = RMCP_FMT_WHEEL;
-	w->container = true;
 	int rc = rmcp_file_set_error(w, "rmcp was built without libzip: wheels cannot be read");
-	cb(ctx, w);
-	free(w);
+	rmcp_file_emit(w, cb, ctx);
 	return rc;
 }
 

@@ -624,6 +624,40 @@ static void test_id_parse_malformed(void **state)
 	assert_true(rmcp_bundle_id_parse(longid, (size_t)n + 200, &out, &err) < 0);
 }
 
+/*
+ * An AMD GPU device entry must name its processor: CLR and ROCr match code objects to a GPU
+ * by processor name (binaries.md §2.1), and the §1.1 parse rule has the target ID follow the
+ * amdgcn-amd-amdhsa triple. rmcp_bundle_id_parse already refuses
+ * "hipv4-amdgcn-amd-amdhsa-" ("has no target ID"); the spellings below are the same defect
+ * and must be refused too. Today they parse with success: the first and third with
+ * amdgcn = true and target "" (the scanner then files a device entry under no target, so
+ * a file holding only such entries reads as "no device code"), the second as a non-AMD
+ * triple (amdgcn = false).
+ */
+static void test_id_parse_amdgcn_without_target(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"hipv4-amdgcn-amd-amdhsa--",	/* empty env, empty target ID */
+		"hipv4-amdgcn-amd-amdhsa",	/* no separator, no target ID */
+		"hipv4-amdgcn-amd-amdhsa-foo-",	/* env "foo", empty target ID */
+	};
+	size_t accepted = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct rmcp_bundle_id out;
+		struct rmcp_err err = { 0 };
+		int rc = rmcp_bundle_id_parse(bad[i], strlen(bad[i]), &out, &err);
+		if (rc >= 0) {
+			print_error("'%s' parsed: amdgcn=%d target='%s' (want an error, as for "
+				    "'hipv4-amdgcn-amd-amdhsa-')\n", bad[i], out.amdgcn, out.target);
+			accepted++;
+		}
+	}
+	if (accepted)
+		fail_msg("%zu of %zu AMD device IDs without a target ID were accepted", accepted,
+			 ARRAY_SIZE(bad));
+}
+
 static void test_id_parse_uses_len(void **state)
 {
 	(void)state;
@@ -731,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_need_protocol),
 		cmocka_unit_test(test_id_parse_real_forms),
 		cmocka_unit_test(test_id_parse_malformed),
+		cmocka_unit_test(test_id_parse_amdgcn_without_target),
 		cmocka_unit_test(test_id_parse_uses_len),
 		cmocka_unit_test(test_scan_bundle_file),
 	};

@@ -81,10 +81,11 @@ static size_t emit(struct out *o, const void *p, size_t n, size_t align)
  * the section header table. Symbols are global, defined in no section (st_shndx 0 is fine
  * for listing: only names and types matter).
  */
-static void build_elf(struct out *o, uint32_t flags, const struct sym *syms, size_t n)
+static void build_elf_note(struct out *o, uint8_t abi, uint32_t flags, const struct sym *syms,
+			   size_t n, const void *note, size_t note_len)
 {
-	static const char shstr[] = "\0.shstrtab\0.strtab\0.symtab";
-	enum { SH_SHSTRTAB = 1, SH_STRTAB = 11, SH_SYMTAB = 19 };
+	static const char shstr[] = "\0.shstrtab\0.strtab\0.symtab\0.note";
+	enum { SH_SHSTRTAB = 1, SH_STRTAB = 11, SH_SYMTAB = 19, SH_NOTE = 27 };
 	memset(o, 0, sizeof(*o));
 	o->len = sizeof(Elf64_Ehdr);
 
@@ -112,7 +113,9 @@ static void build_elf(struct out *o, uint32_t flags, const struct sym *syms, siz
 	}
 	size_t sym_off = emit(o, st, (n + 1) * sizeof(Elf64_Sym), 8);
 
-	Elf64_Shdr sh[4];
+	size_t note_off = note_len ? emit(o, note, note_len, 4) : 0;
+
+	Elf64_Shdr sh[5];
 	memset(sh, 0, sizeof(sh));
 	sh[1] = (Elf64_Shdr){ .sh_name = SH_SHSTRTAB, .sh_type = SHT_STRTAB,
 			      .sh_offset = shstr_off, .sh_size = sizeof(shstr), .sh_addralign = 1 };
@@ -122,14 +125,22 @@ static void build_elf(struct out *o, uint32_t flags, const struct sym *syms, siz
 			      .sh_offset = sym_off, .sh_size = (n + 1) * sizeof(Elf64_Sym),
 			      .sh_link = 2, .sh_info = 1, .sh_addralign = 8,
 			      .sh_entsize = sizeof(Elf64_Sym) };
-	size_t sh_off = emit(o, sh, sizeof(sh), 8);
+	sh[4] = (Elf64_Shdr){ .sh_name = SH_NOTE, .sh_type = SHT_NOTE, .sh_offset = note_off,
+			      .sh_size = note_len, .sh_addralign = 4 };
+	size_t shnum = note_len ? 5 : 4;
+	size_t sh_off = emit(o, sh, shnum * sizeof(Elf64_Shdr), 8);
 
 	Elf64_Ehdr h;
-	fill_ehdr(&h, ABI_V5, flags);
+	fill_ehdr(&h, abi, flags);
 	h.e_shoff = sh_off;
-	h.e_shnum = 4;
+	h.e_shnum = (Elf64_Half)shnum;
 	h.e_shstrndx = 1;
 	memcpy(o->buf, &h, sizeof(h));
+}
+
+static void build_elf(struct out *o, uint32_t flags, const struct sym *syms, size_t n)
+{
+	build_elf_note(o, ABI_V5, flags, syms, n, NULL, 0);
 }
 
 /* ---- header decoding ----------------------------------------------------------------- */
@@ -472,6 +483,80 @@ static void test_kernels_bad_section_table(void **state)
 		rmcp_codeobj_release(&co);
 }
 
+/*
+ * Code object V2 names its ISA in a note (AMDGPUUsage "Code Object V2 Note Records"): owner
+ * "AMD", type NT_AMD_HSA_ISA_VERSION = 3, desc = u16 vendor_size, u16 arch_size, u32 major,
+ * u32 minor, u32 stepping, "AMD\0", "AMDGPU\0". EF_AMDGPU_MACH may be 0.
+ */
+static size_t v2_isa_note(uint8_t *buf, uint32_t major, uint32_t minor, uint32_t step)
+{
+	static const char vendor[] = "AMD", arch[] = "AMDGPU";
+	uint8_t desc[4 + 12 + sizeof(vendor) + sizeof(arch)];
+	uint16_t vs = sizeof(vendor), as = sizeof(arch);
+	memcpy(desc, &vs, 2);
+	memcpy(desc + 2, &as, 2);
+	memcpy(desc + 4, &major, 4);
+	memcpy(desc + 8, &minor, 4);
+	memcpy(desc + 12, &step, 4);
+	memcpy(desc + 16, vendor, sizeof(vendor));
+	memcpy(desc + 16 + sizeof(vendor), arch, sizeof(arch));
+	Elf64_Nhdr nh = { .n_namesz = 4, .n_descsz = sizeof(desc), .n_type = 3 };
+	size_t len = 0;
+	memcpy(buf, &nh, sizeof(nh));
+	len += sizeof(nh);
+	memcpy(buf + len, "AMD", 4);	/* name "AMD\0", already 4-aligned */
+	len += 4;
+	memcpy(buf + len, desc, sizeof(desc));
+	len += (sizeof(desc) + 3) / 4 * 4;
+	return len;
+}
+
+static void test_v2_isa_note(void **state)
+{
+	(void)state;
+	static const struct sym syms[] = { { "foo", STT_FUNC } };
+	uint8_t note[64];
+	memset(note, 0, sizeof(note));
+	size_t nl = v2_isa_note(note, 8, 0, 3);	/* 8.0.3 = gfx803 (kfd 80003) */
+	struct out o;
+	build_elf_note(&o, ABI_V2, 0, syms, ARRAY_SIZE(syms), note, nl);
+	struct rmcp_codeobj co;
+	struct rmcp_err err = { 0 };
+	char buf[64];
+	assert_int_equal(rmcp_codeobj_parse(o.buf, o.len, false, &co, &err), 0);
+	assert_int_equal(co.co_version, 2);
+	assert_true(rmcp_codeobj_target(&co, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "gfx803");
+	rmcp_codeobj_release(&co);
+
+	/* 9.0.10 = gfx90a: minor and stepping are decimal fields here. */
+	nl = v2_isa_note(note, 9, 0, 10);
+	build_elf_note(&o, ABI_V2, 0, syms, ARRAY_SIZE(syms), note, nl);
+	assert_int_equal(rmcp_codeobj_parse(o.buf, o.len, true, &co, &err), 0);
+	assert_true(rmcp_codeobj_target(&co, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "gfx90a");
+	rmcp_codeobj_release(&co);
+
+	/* An ISA version no processor has: stays unknown, never guessed. */
+	nl = v2_isa_note(note, 9, 9, 9);
+	build_elf_note(&o, ABI_V2, 0, syms, ARRAY_SIZE(syms), note, nl);
+	assert_int_equal(rmcp_codeobj_parse(o.buf, o.len, false, &co, &err), 0);
+	assert_true(rmcp_codeobj_target(&co, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "unknown-mach-0x00");
+	rmcp_codeobj_release(&co);
+
+	/* Truncated descriptor: no crash, no target. */
+	nl = v2_isa_note(note, 8, 0, 3);
+	Elf64_Nhdr nh;
+	memcpy(&nh, note, sizeof(nh));
+	nh.n_descsz = 8;
+	memcpy(note, &nh, sizeof(nh));
+	build_elf_note(&o, ABI_V2, 0, syms, ARRAY_SIZE(syms), note, nl);
+	assert_int_equal(rmcp_codeobj_parse(o.buf, o.len, false, &co, &err), 0);
+	assert_string_equal(co.tid.proc, "");
+	rmcp_codeobj_release(&co);
+}
+
 static void test_scan_code_object(void **state)
 {
 	(void)state;
@@ -530,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_kernels_none),
 		cmocka_unit_test(test_kernels_truncated),
 		cmocka_unit_test(test_kernels_bad_section_table),
+		cmocka_unit_test(test_v2_isa_note),
 		cmocka_unit_test(test_scan_code_object),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
