@@ -69,8 +69,10 @@ int rmcp_ccob_header(const void *buf, size_t len, struct rmcp_ccob_hdr *hdr, str
 {
 	const uint8_t *p = buf;
 	memset(hdr, 0, sizeof(*hdr));
-	if (len < 8 || !rmcp_is_ccob(p, len))
+	if (!rmcp_is_ccob(p, len))
 		return rmcp_err_set(err, -RMCP_E_FORMAT, "no CCOB magic");
+	if (len < 8)
+		return rmcp_err_set(err, -RMCP_E_TRUNC, "CCOB header truncated after %zu bytes", len);
 	hdr->version = rmcp_le16(p + 4);
 	hdr->method = rmcp_le16(p + 6);
 	switch (hdr->version) {
@@ -141,6 +143,7 @@ struct rmcp_ccob_stream {
 	uint64_t limit;		/* declared uncompressed size */
 	uint64_t produced;
 	bool done;
+	int failed;		/* first error, returned again by every later read */
 	z_stream z;
 #ifdef RMCP_HAVE_ZSTD
 	ZSTD_DStream *zs;
@@ -235,6 +238,8 @@ static long long zstd_read(struct rmcp_ccob_stream *s, void *dst, size_t n, stru
 long long rmcp_ccob_stream_read(struct rmcp_ccob_stream *s, void *dst, size_t n,
 				struct rmcp_err *err)
 {
+	if (s->failed)
+		return rmcp_err_set(err, s->failed, "CCOB stream already failed");
 	if (s->done || n == 0)
 		return 0;
 	/* Never produce more than declared: one byte over the limit is a lying header. */
@@ -248,13 +253,17 @@ long long rmcp_ccob_stream_read(struct rmcp_ccob_stream *s, void *dst, size_t n,
 	else
 #endif
 		got = zlib_read(s, dst, n, err);
-	if (got < 0)
+	if (got < 0) {
+		s->failed = (int)got;
 		return got;
+	}
 	s->produced += (uint64_t)got;
-	if (s->produced > s->limit)
+	if (s->produced > s->limit) {
+		s->failed = -RMCP_E_FORMAT;
 		return rmcp_err_set(err, -RMCP_E_FORMAT,
 				    "CCOB decompresses to more than its declared %llu bytes",
 				    (unsigned long long)s->limit);
+	}
 	return got;
 }
 

@@ -93,13 +93,30 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int collect_kernels_from(Elf *elf, Elf64_Word type, struct rmcp_codeobj *out, size_t *capp,
+				struct rmcp_err *err);
+
+/* Kernels from .symtab; a stripped object keeps its kernel descriptors in .dynsym (the
+ * loader needs them), so fall back to that. */
 static int collect_kernels(Elf *elf, struct rmcp_codeobj *out, struct rmcp_err *err)
 {
-	Elf_Scn *scn = NULL;
 	size_t cap = 0;
+	int rc = collect_kernels_from(elf, SHT_SYMTAB, out, &cap, err);
+	if (rc == 0 && out->n_kernels == 0)
+		rc = collect_kernels_from(elf, SHT_DYNSYM, out, &cap, err);
+	if (rc == 0 && out->n_kernels)
+		qsort(out->kernels, out->n_kernels, sizeof(*out->kernels), cmp_str);
+	return rc;
+}
+
+static int collect_kernels_from(Elf *elf, Elf64_Word type, struct rmcp_codeobj *out, size_t *capp,
+				struct rmcp_err *err)
+{
+	Elf_Scn *scn = NULL;
+	size_t cap = *capp;
 	while ((scn = elf_nextscn(elf, scn)) != NULL) {
 		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != type || sh.sh_entsize == 0)
 			continue;
 		Elf_Data *d = elf_getdata(scn, NULL);
 		if (!d)
@@ -132,10 +149,9 @@ static int collect_kernels(Elf *elf, struct rmcp_codeobj *out, struct rmcp_err *
 			memcpy(k, name, l - 3);
 			k[l - 3] = '\0';
 			out->kernels[out->n_kernels++] = k;
+			*capp = cap;
 		}
 	}
-	if (out->n_kernels)
-		qsort(out->kernels, out->n_kernels, sizeof(*out->kernels), cmp_str);
 	return 0;
 }
 

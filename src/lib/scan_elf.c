@@ -47,6 +47,9 @@ static int add_bundle_entry(struct rmcp_file *f, uint32_t bundle, const char *id
 		return rmcp_file_set_error(f, "bundle %u: %s", bundle, err.msg);
 	if (!bid.amdgcn)
 		return 0;
+	struct rmcp_target_id tid;
+	if (rmcp_target_id_parse(bid.target, strlen(bid.target), &tid, &err) < 0)
+		return rmcp_file_set_error(f, "bundle %u: entry '%.*s': %s", bundle, (int)id_len, id, err.msg);
 	if (!(e->target = rmcp_strndup(bid.target, strlen(bid.target))))
 		return -ENOMEM;
 	return bid.target[0] ? rmcp_file_add_target(f, bid.target) : 0;

@@ -47,7 +47,8 @@ const struct rmcp_target *rmcp_target_by_version(uint32_t version);
  * Name a KFD gfx_target_version the way libhsakmt does: "gfx%d%x%x" of major, minor,
  * stepping (minor and stepping are hex digits: 90010 -> gfx90a). Works for versions the
  * table does not know. Returns the length written, or -RMCP_E_FORMAT if a field is out of
- * range (major > 63, minor/stepping > 255 as libhsakmt limits them).
+ * range: major > 63 (libhsakmt's limit), or minor/stepping > 15, which the one-hex-digit
+ * naming cannot express unambiguously (10.1.16 and 10.11.0 would both read gfx10110).
  */
 int rmcp_gfx_name(uint32_t version, char *buf, size_t len);
 

@@ -409,6 +409,22 @@ static void test_count_huge(void **state)
 		expect_parse_fails(&b, -RMCP_E_LIMIT);
 		free_built(&b);
 	}
+
+	/* One over RMCP_BUNDLE_MAX_ENTRIES in a buffer large enough to hold that many table
+	 * rows: the entry-count limit itself must refuse it. */
+	struct built b;
+	memset(&b, 0, sizeof(b));
+	b.len = 32 + (RMCP_BUNDLE_MAX_ENTRIES + 1) * (24 + 8);
+	b.buf = calloc(1, b.len);
+	assert_non_null(b.buf);
+	memcpy(b.buf, RMCP_BUNDLE_MAGIC, 24);
+	put64(b.buf + 24, RMCP_BUNDLE_MAX_ENTRIES + 1);
+	for (size_t i = 0, t = 32; i < RMCP_BUNDLE_MAX_ENTRIES + 1; i++, t += 32) {
+		put64(b.buf + t + 16, 8);
+		memcpy(b.buf + t + 24, "host-x86", 8);
+	}
+	expect_parse_fails(&b, -RMCP_E_LIMIT);
+	free_built(&b);
 }
 
 static void test_count_exceeds_data(void **state)
@@ -524,7 +540,8 @@ struct id_case {
 	const char *kind;
 	bool host, amdgcn;
 	const char *target;
-	const char *triple;	/* triple without trailing '-' separators */
+	const char *triple;	/* triple without trailing '-' separators (exact for host:
+				 * bundle.h's example is "x86_64-unknown-linux-gnu") */
 };
 
 /* binaries.md §1.1 and observed IDs (clang-19, clang-22, rdc, bundler tests). */
@@ -581,6 +598,8 @@ static void test_id_parse_real_forms(void **state)
 			fail_msg("%s: host %d amdgcn %d", c->id, out.host, out.amdgcn);
 		if (strcmp(out.target, c->target) != 0)
 			fail_msg("%s: target '%s', want '%s'", c->id, out.target, c->target);
+		if (c->host && strcmp(out.triple, c->triple) != 0)
+			fail_msg("%s: host triple '%s', want '%s'", c->id, out.triple, c->triple);
 		if (c->triple) {
 			char t[sizeof(out.triple)];
 			memcpy(t, out.triple, sizeof(t));
@@ -627,12 +646,10 @@ static void test_id_parse_malformed(void **state)
 /*
  * An AMD GPU device entry must name its processor: CLR and ROCr match code objects to a GPU
  * by processor name (binaries.md §2.1), and the §1.1 parse rule has the target ID follow the
- * amdgcn-amd-amdhsa triple. rmcp_bundle_id_parse already refuses
- * "hipv4-amdgcn-amd-amdhsa-" ("has no target ID"); the spellings below are the same defect
- * and must be refused too. Today they parse with success: the first and third with
- * amdgcn = true and target "" (the scanner then files a device entry under no target, so
- * a file holding only such entries reads as "no device code"), the second as a non-AMD
- * triple (amdgcn = false).
+ * amdgcn-amd-amdhsa triple. "hipv4-amdgcn-amd-amdhsa-" was always refused ("has no target
+ * ID"); the spellings below are the same defect. They used to parse with success, the first
+ * and third as amdgcn entries with target "" (so a file holding only such entries read as
+ * "no device code"), the second as a non-AMD triple.
  */
 static void test_id_parse_amdgcn_without_target(void **state)
 {
