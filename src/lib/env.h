@@ -48,6 +48,7 @@ struct rmcp_env_override {
 struct rmcp_env_var {
 	char name[64];
 	char value[192];
+	bool truncated;		/* added: the value was longer than `value` holds */
 };
 
 struct rmcp_env {
@@ -55,24 +56,39 @@ struct rmcp_env {
 	struct {
 		int node;			/* the N of HSA_OVERRIDE_GFX_VERSION_N (libhsakmt's node id) */
 		struct rmcp_env_override o;
+		char name[40];			/* added: "HSA_OVERRIDE_GFX_VERSION_1" */
 	} per_node[RMCP_ENV_MAX_NODE_OVERRIDES];
 	size_t n_per_node;
 	struct rmcp_visible hip_visible, cuda_visible, rocr_visible, gpu_device_ordinal;
 	/* Every HSA_*, HIP_*, ROCR_*, AMD_*, MIOPEN_*, PYTORCH_*, HCC_*, RMCP_* variable, sorted. */
 	struct rmcp_env_var vars[RMCP_ENV_MAX_VARS];
 	size_t n_vars;
+	size_t n_dropped;	/* added: variables not kept (limits above, over-long names) */
 };
 
 /* Collect environment facts from envp (NULL-terminated "NAME=value" strings). */
 int rmcp_env_read(char *const *envp, struct rmcp_env *e, struct rmcp_err *err);
 
 /*
- * The gfx_target_version the runtime will use for KFD node `node` whose real version is
- * `real`: a valid per-node override, else a valid global override, else `real`.
- * *source (optional) is set to the variable's name or NULL when no override applies.
+ * The gfx_target_version the runtime will use for the GPU whose libhsakmt node id is `node`
+ * (rmcp_gpu.hsakmt_node; equal to the KFD node number unless libhsakmt dropped an earlier
+ * node) and whose real version is `real`. libhsakmt's rule (topology.c): the per-node
+ * variable if it is set, else the global one; the chosen value is then parsed, and if it is
+ * invalid topology init fails. So: no override set -> `real`; the applicable override
+ * invalid -> 0 (the runtime sees no GPU at all), with *source naming it; "0.0.0" -> `real`
+ * (ROCr ignores an all-zero override); else the override's version. *source (optional) is the
+ * variable's name, or NULL when the real version is used. node < 0 -> `real`.
  */
 uint32_t rmcp_env_effective_version(const struct rmcp_env *e, int node, uint32_t real,
 				    const char **source);
+
+/* The override libhsakmt applies to node `node` (per-node first, even if invalid, then the
+ * global one), or NULL; *name (optional) is its variable name. Added for issue 3. */
+const struct rmcp_env_override *rmcp_env_override_for_node(const struct rmcp_env *e, int node,
+							   const char **name);
+
+/* "unset", "empty", "value". */
+const char *rmcp_visible_state_name(enum rmcp_visible_state s);
 
 /* Value of a collected variable, or NULL. */
 const char *rmcp_env_get(const struct rmcp_env *e, const char *name);

@@ -35,6 +35,10 @@ struct rmcp_rocm_install {
 	char version_source[32];	/* ".info/version", "rocm_version.h", "dpkg", "soname" */
 	char hip_version[32];	/* "6.2.41134", "" if unknown */
 	bool distro;		/* Debian/Ubuntu/Fedora packages rather than AMD's /opt tree */
+	/* ---- added for issue 3 ---- */
+	char version_raw[48];	/* the source's text: "6.2.4-120", "5.2.3-8" (dpkg), "" */
+	char hip_version_source[24];	/* "bin/.hipVersion", "hip_version.h", "soname", "" */
+	bool is_default;	/* /opt/rocm (the usual link) resolves to this install */
 };
 
 struct rmcp_torch_install {
@@ -44,6 +48,9 @@ struct rmcp_torch_install {
 	char rocm[32];		/* version.rocm (newer wheels), "" */
 	char cuda[32];		/* version.cuda, "" */
 	bool bundles_rocm;	/* torch/lib holds its own libamdhip64 (wheels), so system ROCm is unused */
+	/* ---- added for issue 3 ---- */
+	char dist_version[64];	/* Version: of torch-*.dist-info/METADATA next to it, "" */
+	char found_by[16];	/* "python" (on PATH), "--python", "--torch", "user-site" */
 };
 
 enum rmcp_coverage {
@@ -62,6 +69,9 @@ struct rmcp_lib_coverage {
 	char targets[256];	/* space-separated target IDs found, for messages */
 	char error[160];	/* scan error, "" */
 	bool cached;		/* came from the on-disk cache */
+	/* ---- added for issue 3 ---- */
+	bool real_covered;	/* code that runs on real_gfx (own processor or covering generic) */
+	bool effective_covered;	/* code the runtime would load for effective_gfx */
 };
 
 struct rmcp_stack {
@@ -72,6 +82,10 @@ struct rmcp_stack {
 	struct rmcp_lib_coverage libs[RMCP_MAX_LIBS];
 	size_t n_libs;
 	char python[256];	/* python found on PATH (not run), "" */
+	/* ---- added for issue 3 ---- */
+	bool libs_truncated;	/* more libraries than RMCP_MAX_LIBS */
+	size_t cache_hits, cache_misses;	/* files judged from / scanned into the cache */
+	char cache_error[160];	/* why the cache could not be written, "" (not fatal) */
 };
 
 struct rmcp_stack_opts {
@@ -82,8 +96,36 @@ struct rmcp_stack_opts {
 	const char *real_gfx;		/* the GPU's processor ("gfx1010"), NULL = no coverage scan */
 	const char *effective_gfx;	/* what the runtime will load (override), NULL = real_gfx */
 	const char *cache_dir;		/* NULL = no cache; else XDG cache dir for scan results */
+	/* ---- added for issue 3 ---- */
+	const char *home;		/* the user's home within the sysroot, for ~/.local site-packages */
 };
 
+/*
+ * Read the software stack. Every path in opts (torch_dirs, python_paths, PATH entries, home)
+ * and every path in the result (rocm[].path, torch[].path, libs[].path, python) is a path on
+ * the examined machine, i.e. within opts->sysroot; symlinks are resolved inside the sysroot.
+ * Python is never run: site-packages candidates come from the interpreter's prefix
+ * (bin/python3 -> lib/python3.* /site-packages and dist-packages, a venv's pyvenv.cfg home).
+ * real_gfx / effective_gfx are target IDs ("gfx1010", "gfx90a:sramecc+", rmcp_gpu.target_id);
+ * with real_gfx NULL no library is scanned. Coverage: every shared library in torch/lib that
+ * carries device code (and libtorch_hip and ROCm-named ones even without), one entry per
+ * Tensile library directory (rocblas-tensile, hipblaslt-tensile: the archs of its
+ * TensileLibrary files; none for the GPU means rocBLAS/hipBLASLt cannot run on it) and per
+ * MIOpen kdb directory (miopen-kdb; optional precompiled kernels), then the same for each
+ * ROCm install. The struct is large: allocate it.
+ */
 int rmcp_stack_read(const struct rmcp_stack_opts *opts, struct rmcp_stack *s, struct rmcp_err *err);
+
+/* "unknown", "none", "native", "effective-only", "no-device-code". */
+const char *rmcp_coverage_name(enum rmcp_coverage c);
+
+/*
+ * Parse torch/version.py text (research/detect.md §5) without running Python: top-level
+ * assignments `name = 'v'`, `name: Optional[str] = 'v'` (any annotation) or `= None`, single or
+ * double quotes, for __version__, hip (old wheels: `hip = '...'`), rocm (newer wheels) and cuda;
+ * the last assignment wins, as in Python. Fills those fields of t (others untouched).
+ * Returns the number of fields found.
+ */
+int rmcp_torch_version_parse(const char *buf, size_t len, struct rmcp_torch_install *t);
 
 #endif

@@ -82,6 +82,28 @@ struct rmcp_gpu {
 	bool io_links_known;
 	bool no_atomics_32, no_atomics_64;	/* io_link flags NO_ATOMICS_32/64_BIT */
 	int render_access;		/* access(R_OK|W_OK) on renderD: 0 or -errno; 1 = not checked */
+	/* ---- added for issue 3 (fact readers) ---- */
+	uint32_t gpu_id;		/* KFD gpu_id, 0 if unknown */
+	char gfx_source[12];		/* "kfd" (gfx_target_version), "pci-table" (data/pci-ids.tsv), "" */
+	char target_id[48];		/* gfx plus ":sramecc+"/":sramecc-" from capability bit 26 on
+					 * processors with sramecc; xnack is a per-process mode and
+					 * stays unspecified. Pass it as rmcp_stack_opts.real_gfx. */
+	bool sramecc;			/* capability SRAM_EDCSUPPORTED (bit 26) */
+	char name_source[48];		/* amdgpu.ids path within the sysroot, or "rmcp fallback table" */
+	uint32_t pci_class;		/* 0x030000 VGA, 0x038000 display other, 0x120000 accelerator */
+	uint16_t subsystem_vendor, subsystem_device;
+	bool pci_inferred;		/* PCI facts of a denied node paired by order, not location_id */
+	/* libhsakmt's user node id for this GPU (the N of HSA_OVERRIDE_GFX_VERSION_N): the index
+	 * of the node among the nodes libhsakmt keeps (CPU nodes, then GPU nodes whose gpu_id is
+	 * readable and whose render node opens; topology.c topology_sysfs_check_node_supported).
+	 * -1: libhsakmt drops this node (EPERM, render node ENOENT/EPERM) or it is PCI-only. */
+	int hsakmt_node;
+	int runtime_index;		/* index among the GPU agents ROCr will see (before
+					 * *_VISIBLE_DEVICES), -1 if dropped */
+	/* From the kernel log: KFD skipped this device for PCIe atomics
+	 * ("skipped device 1002:7340, PCI rejects atomics 123<145"). */
+	bool log_skipped_atomics;
+	uint32_t atomics_fw_required;	/* the 145 of "123<145"; mec_fw gets the 123 */
 };
 
 struct rmcp_param {
@@ -94,8 +116,13 @@ struct rmcp_param {
 
 struct rmcp_log_line {
 	char kind[24];			/* "pcie_atomics", "skipped_device", "not_supported", "gpu_hang",
-					 * "gpu_reset", "memory_fault", ... */
+					 * "gpu_reset", "memory_fault", "added_device" */
 	char text[256];			/* the kernel's line, trimmed */
+	/* ---- added for issue 3 ---- */
+	char pci_addr[16];		/* "0000:03:00.0" named in the line, "" */
+	uint16_t vendor_id, device_id;	/* "1002:7340" in skipped/added device lines, 0 */
+	uint32_t fw_have, fw_need;	/* "PCI rejects atomics 123<145", 0 */
+	unsigned count;			/* identical lines folded into this one */
 };
 
 struct rmcp_machine {
@@ -110,7 +137,7 @@ struct rmcp_machine {
 	size_t n_gpus;
 	struct rmcp_param params[RMCP_MAX_PARAMS];
 	size_t n_params;
-	int kfd_access;			/* access("/dev/kfd", R_OK|W_OK): 0 or -errno */
+	int kfd_access;			/* access("/dev/kfd", R_OK|W_OK): 0 or -errno; 1 = not checked */
 	char kfd_group[64];		/* owning group of /dev/kfd, "" if unknown */
 	bool kfd_group_member;		/* the user is in that group (or is root) */
 	bool in_container;
@@ -118,23 +145,94 @@ struct rmcp_machine {
 	enum rmcp_fact_state kernel_log;	/* readable? (dmesg file under sysroot or live log) */
 	struct rmcp_log_line log[RMCP_MAX_LOG];
 	size_t n_log;
+	/* ---- added for issue 3 ---- */
+	char kernel_log_source[160];	/* "/dev/kmsg", "syslog", "var/log/dmesg" (in the sysroot),
+					 * or the --dmesg file; "" */
+	size_t n_log_dropped;		/* matching lines not kept (RMCP_MAX_LOG, 8 per kind) */
+	uint32_t kfd_generation;	/* topology generation_id the nodes were read under */
+	bool kfd_unstable;		/* generation_id kept changing (GPU hot-plug) over 3 passes */
+	/* Who the access facts are about: this process for sysroot "/", else the snapshot's
+	 * proc/self/status (Uid:/Gid:/Groups:) with etc/passwd and etc/group. */
+	bool user_known;
+	uint32_t uid, gid;
+	char user[64];			/* login name, "" if unknown */
+	/* The user is listed in etc/group for kfd_group but the process does not have the group
+	 * (added with usermod -aG and not logged in again). */
+	bool kfd_group_listed;
+	/* libhsakmt would fail topology init outright (hsaKmtOpenKFD succeeds, then no agents):
+	 * a GPU's render node fails to open with an error other than ENOENT/EPERM (EACCES:
+	 * user not in the render group), or a GPU node has no drm_render_minor. */
+	bool hsakmt_init_fails;
+	char hsakmt_fail_reason[128];
 };
 
 struct rmcp_machine_opts {
 	const char *sysroot;		/* NULL = "/" */
 	const char *dmesg_file;		/* a saved `dmesg` output to read instead of the live log */
 	bool no_live_log;		/* do not read /dev/kmsg or syslog (tests, librmcp.so) */
+	bool no_nss;			/* no getpwuid_r/getgrgid_r: NSS may block (LDAP) or dlopen,
+					 * which librmcp.so must not do inside the user's process */
+	/* Test hook: called after each pass over the KFD nodes, before generation_id is read
+	 * again (a test changes generation_id here to exercise the retry). NULL in production. */
+	void (*topology_hook)(void *ctx, unsigned pass);
+	void *hook_ctx;
 };
 
 /*
  * Read every machine fact. Per-fact failures are recorded in the facts (states, -errno),
  * not returned: the function fails only for resource errors. Safe to call from
  * librmcp.so's lazy initialisation (no HIP, no /dev/kfd open, no exit).
+ *
+ * Access facts (kfd_access, render_access, kfd_group*) for sysroot "/" come from
+ * faccessat(AT_EACCESS), stat and the process's groups. For a snapshot sysroot nothing can be
+ * asked of the kernel, so they are judged from the snapshot: each /dev entry's mode, owner and
+ * group come from <sysroot>/rmcp-snapshot/dev.stat when present (lines of
+ * `stat -L -c '%a %u %g %n' /dev/kfd /dev/dri/renderD*` run on the captured machine; git
+ * keeps neither modes nor owners), else from the entry in the snapshot itself (a tar
+ * extraction keeps them); the user from <sysroot>/proc/self/status (Uid:, Gid:, Groups:
+ * lines) with etc/passwd and etc/group. Without proc/self/status the access fields are 1
+ * (not checked). An entry missing from the snapshot is -ENOENT.
+ * The struct is large (tens of KiB): allocate it, do not put it on a small stack.
  */
 int rmcp_machine_read(const struct rmcp_machine_opts *opts, struct rmcp_machine *m,
 		      struct rmcp_err *err);
 
 /* Value of an amdgpu parameter read into m, or NULL. */
 const char *rmcp_machine_param(const struct rmcp_machine *m, const char *name);
+
+/* ---- parsers and tables under the reader (pure, bounds-checked; fuzzed by fuzz_facts) ---- */
+
+/* Text for a state, for messages and JSON ("ok", "absent", "denied", ...). */
+const char *rmcp_fact_state_name(enum rmcp_fact_state s);
+
+/*
+ * Look a (device, revision) pair up in amdgpu.ids text, as libdrm amdgpu_asic_id.c
+ * parse_one_line does: '#' and blank lines skipped, the first other line is the file version,
+ * then "DEVICE,\tREV,\tName" with hex fields (strtol base 16, surrounding blanks allowed) and
+ * leading blanks of the name trimmed. Returns 1 and the name (NUL-terminated, trailing
+ * whitespace removed, truncated to cap-1) if found, 0 if not.
+ */
+int rmcp_amdgpu_ids_lookup(const char *buf, size_t len, uint16_t device, uint8_t revision,
+			   char *name, size_t cap);
+
+/* The bundled name for ids the system's amdgpu.ids lacks (data/amdgpu-ids-fallback.tsv),
+ * or NULL. */
+const char *rmcp_asic_fallback_name(uint16_t device, uint8_t revision);
+
+/* The processor for a PCI device id from the fallback table (data/pci-ids.tsv, after
+ * rocm_agent_enumerator's ISA_TO_ID), or NULL. Only for GPUs KFD made no node for. */
+const char *rmcp_pci_gfx(uint16_t device);
+
+/* Classify one kernel log line: returns the kind ("pcie_atomics", "skipped_device",
+ * "not_supported", "gpu_hang", "gpu_reset", "memory_fault", "added_device") or NULL. */
+const char *rmcp_log_classify(const char *line, size_t len);
+
+/*
+ * Classify every line of a kernel log (dmesg, dmesg -T, journalctl -k, klogctl "<N>" or
+ * /dev/kmsg "pri,seq,ts,flags;" records) into m->log: timestamps stripped, identical lines
+ * folded (count), at most 8 lines per kind and RMCP_MAX_LOG in all (the rest counted in
+ * n_log_dropped). Returns the number of matching lines seen.
+ */
+size_t rmcp_log_scan(const char *buf, size_t len, struct rmcp_machine *m);
 
 #endif
