@@ -1,0 +1,9 @@
+#ifndef ROCM_VERSION_H
+#define ROCM_VERSION_H
+
+#define ROCM_VERSION_MAJOR   6
+#define ROCM_VERSION_MINOR   2
+#define ROCM_VERSION_PATCH   4
+#define ROCM_BUILD_INFO      "6.2.4.60204-139~24.04"
+
+#endif

@@ -1,0 +1,1 @@
+# stand-in so the prefix looks like a Python install

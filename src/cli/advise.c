@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/* rmcp advise: what to do to train PyTorch, with costs: this GPU, a native build, a new
+ * GPU, the cloud or the CPU, ranked from the doctor's verdict and the user's figures. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "advise.h"
+#include "cmd.h"
+#include "verdict.h"
+#include "banned.h"
+
+extern char **environ;
+
+const char *const rmcp_advise_usage[] = {
+	"rmcp advise [--budget USD] [--hours-per-month H] [--cloud-rate USD] [--gpu-price USD]",
+	"            [--resale USD] [--speedup X] [--cpu-hours H] [--months N] [--json]",
+	"            [--sysroot DIR] [--torch DIR]... [--python PATH]... [--no-doctor] [--no-cache]",
+	NULL,
+};
+
+static const char advise_help[] =
+	"Rank what to do to train PyTorch: use this GPU now, apply the doctor's workaround, install\n"
+	"a native build, buy a supported GPU, rent cloud GPUs or train on the CPU, with upfront and\n"
+	"monthly cost, total over the horizon and break-even months. Runs `rmcp doctor` first\n"
+	"with the machine, PyTorch and kernel-log options below; a free native-build path ranks\n"
+	"first when the doctor points to one. Amounts are plain decimals (400, 0.75).\n"
+	"\n"
+	"options (defaults are 2025 figures):\n"
+	"  -b, --budget USD          money for hardware now (500)\n"
+	"  -H, --hours-per-month H   training hours a month on a working GPU (20)\n"
+	"  -c, --cloud-rate USD      cloud price per GPU-hour; 2025: 0.50-2.00 (1.00)\n"
+	"  -g, --gpu-price USD       a supported GPU, e.g. RX 7700 XT (400)\n"
+	"  -r, --resale USD          what your current GPU sells for, e.g. RX 5600 XT (200)\n"
+	"  -x, --speedup X           how much faster a GPU trains than your CPU; 10-20 unless\n"
+	"                            measured (15)\n"
+	"  -C, --cpu-hours H         CPU hours a month you can give to training (200)\n"
+	"  -m, --months N            horizon for the total cost (12)\n"
+	"  -j, --json                print JSON (schema: docs/advise.schema.json)\n"
+	"  -s, --sysroot DIR         run the doctor on a snapshot instead of this machine\n"
+	"  -t, --torch DIR           also judge this PyTorch package; may be repeated\n"
+	"  -p, --python PATH         also look in this python's site-packages; may be repeated\n"
+	"  -d, --dmesg FILE          kernel messages for the doctor from FILE\n"
+	"  -N, --no-doctor           do not look at this machine: rank new GPU, cloud and CPU only\n"
+	"  -n, --no-cache            do not use the scan cache\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"exit status: 0 ok; 2 usage error (a negative, non-numeric or out-of-range figure);\n"
+	"4 the machine or the output could not be read or written.\n";
+
+static void advise_usage(FILE *out)
+{
+	fprintf(out, "usage: %s\n", rmcp_advise_usage[0]);
+	for (size_t i = 1; rmcp_advise_usage[i]; i++)
+		fprintf(out, "       %s\n", rmcp_advise_usage[i]);
+	fprintf(out, "\n%s", advise_help);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rmcp_error("advise", "%s", msg);
+	fprintf(stderr, "usage: %s\n", rmcp_advise_usage[0]);
+	return RMCP_EXIT_USAGE;
+}
+
+/* "--budget" for 'b', for messages. */
+static const char *option_name(const struct option *opts, int c)
+{
+	static char buf[40];
+	for (; opts->name; opts++)
+		if (opts->val == c) {
+			snprintf(buf, sizeof(buf), "--%s", opts->name);
+			return buf;
+		}
+	return "option";
+}
+
+static int amount(const char *opt, const char *arg, double *out)
+{
+	if (rmcp_advise_parse_amount(arg, out) < 0) {
+		rmcp_error("advise", "%s '%s': expected a non-negative number such as 400 or 0.75", opt, arg);
+		fprintf(stderr, "usage: %s\n", rmcp_advise_usage[0]);
+		return -1;
+	}
+	return 0;
+}
+
+struct strlist {
+	const char **v;
+	size_t n;
+};
+
+static int strlist_add(struct strlist *l, const char *s)
+{
+	const char **nv = realloc(l->v, (l->n + 2) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+static bool wants_native(const struct rmcp_kb_result *r)
+{
+	for (size_t i = 0; i < r->n_steps; i++)
+		if (strncmp(r->steps[i].def->id, "native-", 7) == 0)
+			return true;
+	return false;
+}
+
+/* Run the doctor and keep what advise needs. Returns 0 or an exit status. */
+static int run_doctor(struct rmcp_diag_opts *o, struct rmcp_advise_in *in)
+{
+	struct rmcp_diagnosis *d = calloc(1, sizeof(*d));
+	if (!d) {
+		rmcp_error("advise", "out of memory");
+		return RMCP_EXIT_IO;
+	}
+	struct rmcp_err err = { 0 };
+	int rc = rmcp_diagnose(o, d, &err);
+	if (rc < 0) {
+		rmcp_error("advise", "doctor: %s", err.msg[0] ? err.msg : rmcp_strerror(rc));
+		rmcp_diagnosis_release(d);
+		free(d);
+		return RMCP_EXIT_IO;
+	}
+	in->have_doctor = true;
+	in->verdict = d->result.verdict;
+	in->have_gpu = d->n_gpus > 0;
+	in->native_path = wants_native(&d->result);
+	snprintf(in->summary, sizeof(in->summary), "%s", d->result.summary);
+	if (d->n_gpus) {
+		const char *name = rmcp_facts_get(&d->gpus[0].facts, "gpu.name");
+		snprintf(in->gpu, sizeof(in->gpu), "%s (%s)%s", name ? name : "AMD GPU", d->gpus[0].gfx,
+			 d->n_gpus > 1 ? " and more" : "");
+	}
+	rmcp_diagnosis_release(d);
+	free(d);
+	return 0;
+}
+
+int cmd_advise(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "budget", required_argument, NULL, 'b' },
+		{ "hours-per-month", required_argument, NULL, 'H' },
+		{ "cloud-rate", required_argument, NULL, 'c' },
+		{ "gpu-price", required_argument, NULL, 'g' },
+		{ "resale", required_argument, NULL, 'r' },
+		{ "speedup", required_argument, NULL, 'x' },
+		{ "cpu-hours", required_argument, NULL, 'C' },
+		{ "months", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "torch", required_argument, NULL, 't' },
+		{ "python", required_argument, NULL, 'p' },
+		{ "dmesg", required_argument, NULL, 'd' },
+		{ "no-doctor", no_argument, NULL, 'N' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rmcp_advise_in in;
+	rmcp_advise_defaults(&in);
+	struct rmcp_diag_opts o = { .envp = environ };
+	struct strlist torch = { 0 }, python = { 0 };
+	bool json = false, no_doctor = false, no_cache = false;
+	int opt, status = RMCP_EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":b:H:c:g:r:x:C:m:js:t:p:d:Nnh", longopts, NULL)) != -1) {
+		double *target = NULL;
+		switch (opt) {
+		case 'b':
+			target = &in.budget;
+			break;
+		case 'H':
+			target = &in.hours_per_month;
+			break;
+		case 'c':
+			target = &in.cloud_rate;
+			break;
+		case 'g':
+			target = &in.gpu_price;
+			break;
+		case 'r':
+			target = &in.resale;
+			break;
+		case 'x':
+			target = &in.speedup;
+			break;
+		case 'C':
+			target = &in.cpu_hours_max;
+			break;
+		case 'm':
+			target = &in.months;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			o.sysroot = optarg;
+			break;
+		case 't':
+		case 'p':
+			if (strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+				rmcp_error("advise", "out of memory");
+				status = RMCP_EXIT_IO;
+				goto out;
+			}
+			break;
+		case 'd':
+			o.dmesg_file = optarg;
+			break;
+		case 'N':
+			no_doctor = true;
+			break;
+		case 'n':
+			no_cache = true;
+			break;
+		case 'h':
+			advise_usage(stdout);
+			status = rmcp_finish_stdout("advise", RMCP_EXIT_OK);
+			goto out;
+		case ':':
+			status = usage_error("option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			status = usage_error("unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+		if (target && amount(option_name(longopts, opt), optarg, target) < 0) {
+			status = RMCP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		status = usage_error("unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	/* Ranges first: a bad figure is a usage error before any machine is read. */
+	struct rmcp_advise_out res;
+	struct rmcp_err err = { 0 };
+	if (rmcp_advise_compute(&in, &res, &err) < 0) {
+		status = usage_error("%s", err.msg);
+		goto out;
+	}
+	if (o.sysroot && access(o.sysroot, R_OK | X_OK) != 0) {
+		rmcp_error("advise", "--sysroot %s: %s", o.sysroot, strerror(errno));
+		status = RMCP_EXIT_USAGE;
+		goto out;
+	}
+	if (!no_doctor) {
+		char cache[4096];
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+		int n = -1;
+		if (xdg && xdg[0] == '/')
+			n = snprintf(cache, sizeof(cache), "%s/rmcp", xdg);
+		else if (home && *home)
+			n = snprintf(cache, sizeof(cache), "%s/.cache/rmcp", home);
+		o.cache_dir = !no_cache && n > 0 && (size_t)n < sizeof(cache) ? cache : NULL;
+		o.torch_dirs = torch.v;
+		o.python_paths = python.v;
+		if ((status = run_doctor(&o, &in)) != 0)
+			goto out;
+		if (rmcp_advise_compute(&in, &res, &err) < 0) {
+			rmcp_error("advise", "%s", err.msg);
+			status = RMCP_EXIT_IO;
+			goto out;
+		}
+	}
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	bool color = isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+	if ((json ? rmcp_advise_json(stdout, &in, &res) : rmcp_advise_text(stdout, &in, &res, color)) < 0)
+		status = RMCP_EXIT_IO;
+	status = rmcp_finish_stdout("advise", status);
+out:
+	free(torch.v);
+	free(python.v);
+	return status;
+}

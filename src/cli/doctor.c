@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/* rmcp doctor: can this machine train PyTorch on its AMD GPU now, why, and what next? */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "report_doctor.h"
+#include "verdict.h"
+#include "banned.h"
+
+extern char **environ;
+
+const char *const rmcp_doctor_usage[] = {
+	"rmcp doctor [--sysroot DIR] [--torch DIR]... [--python PATH]... [--dmesg FILE]",
+	"            [--json | --format text|json|prometheus] [--output FILE] [--no-cache] [--verbose]",
+	NULL,
+};
+
+static const char doctor_help[] =
+	"Say whether this machine can train PyTorch on its AMD GPU now (yes, workaround or no),\n"
+	"why, and what to do next. Reads sysfs, /dev access, the kernel log, the environment\n"
+	"(HSA_OVERRIDE_GFX_VERSION, *_VISIBLE_DEVICES, ...), the installed ROCm and PyTorch and\n"
+	"the GPU code inside them. Needs no GPU runtime and never opens /dev/kfd.\n"
+	"\n"
+	"options:\n"
+	"  -s, --sysroot DIR   read the machine under DIR instead of / (a captured snapshot, such\n"
+	"                      as build/examples/rx5600xt); the live kernel log is then not read\n"
+	"  -t, --torch DIR     also judge the PyTorch package in DIR (.../site-packages/torch);\n"
+	"                      may be repeated\n"
+	"  -p, --python PATH   also look in the site-packages of this python (not run); may be\n"
+	"                      repeated\n"
+	"  -d, --dmesg FILE    read kernel messages from FILE (saved `dmesg` output) instead of\n"
+	"                      the live kernel log\n"
+	"  -j, --json          print JSON (schema: docs/doctor.schema.json); same as --format json\n"
+	"  -f, --format FMT    text (default), json, or prometheus (node_exporter textfile format)\n"
+	"  -o, --output FILE   write the report to FILE atomically (temporary file, then rename),\n"
+	"                      as node_exporter's textfile collector needs\n"
+	"  -n, --no-cache      scan every library again instead of using the scan cache\n"
+	"                      ($XDG_CACHE_HOME/rmcp, keyed by path, size and mtime)\n"
+	"  -v, --verbose       text: also every library judged, every fix, and every fact\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"exit status: 0 yes, the GPU can train now; 1 workaround, it can after the next steps;\n"
+	"2 usage error; 3 no; 4 the machine or the output could not be read or written.\n";
+
+static void doctor_usage(FILE *out)
+{
+	fprintf(out, "usage: %s\n       %s\n\n%s", rmcp_doctor_usage[0], rmcp_doctor_usage[1], doctor_help);
+}
+
+enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
+
+struct strlist {
+	const char **v;
+	size_t n;
+};
+
+static int strlist_add(struct strlist *l, const char *s)
+{
+	const char **nv = realloc(l->v, (l->n + 2) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+/* $XDG_CACHE_HOME/rmcp, else $HOME/.cache/rmcp (XDG Base Directory specification). */
+static int cache_dir(char *buf, size_t cap)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n;
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, cap, "%s/rmcp", xdg);
+	else if (home && *home)
+		n = snprintf(buf, cap, "%s/.cache/rmcp", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rmcp_error("doctor", "%s", msg);
+	fprintf(stderr, "usage: %s\n", rmcp_doctor_usage[0]);
+	return RMCP_EXIT_USAGE;
+}
+
+static int render(FILE *out, enum format fmt, const struct rmcp_diagnosis *d, bool verbose)
+{
+	if (fmt == FMT_JSON)
+		return rmcp_report_doctor_json(out, d);
+	if (fmt == FMT_PROMETHEUS)
+		return rmcp_report_doctor_prometheus(out, d);
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	struct rmcp_text_style st = {
+		.color = out == stdout && isatty(STDOUT_FILENO) && !(nc && *nc) &&
+			 !(term && strcmp(term, "dumb") == 0),
+		.verbose = verbose,
+	};
+	return rmcp_report_doctor_text(out, d, &st);
+}
+
+/* Write to path.tmp.PID and rename it over path, so a collector never reads half a file. */
+static int render_file(const char *path, enum format fmt, const struct rmcp_diagnosis *d, bool verbose)
+{
+	char tmp[4096];
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		rmcp_error("doctor", "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		int e = errno;
+		rmcp_error("doctor", "%s: %s", tmp, strerror(e));
+		return -e;
+	}
+	int rc = render(f, fmt, d, verbose);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc < 0) {
+		rmcp_error("doctor", "writing %s: %s", path, strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+static int parse_format(const char *s, enum format *fmt)
+{
+	if (strcmp(s, "text") == 0)
+		*fmt = FMT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*fmt = FMT_JSON;
+	else if (strcmp(s, "prometheus") == 0)
+		*fmt = FMT_PROMETHEUS;
+	else
+		return -1;
+	return 0;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "torch", required_argument, NULL, 't' },
+		{ "python", required_argument, NULL, 'p' },
+		{ "dmesg", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rmcp_diag_opts o = { .envp = environ };
+	struct strlist torch = { 0 }, python = { 0 };
+	enum format fmt = FMT_TEXT;
+	bool json_flag = false, format_set = false, no_cache = false, verbose = false;
+	const char *output = NULL;
+	int opt, status = RMCP_EXIT_USAGE;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":s:t:p:d:jf:o:nvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			o.sysroot = optarg;
+			break;
+		case 't':
+		case 'p':
+			if (strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+				rmcp_error("doctor", "out of memory");
+				status = RMCP_EXIT_IO;
+				goto out;
+			}
+			break;
+		case 'd':
+			o.dmesg_file = optarg;
+			break;
+		case 'j':
+			json_flag = true;
+			break;
+		case 'f':
+			if (parse_format(optarg, &fmt) < 0) {
+				status = usage_error("--format '%s': expected text, json or prometheus", optarg);
+				goto out;
+			}
+			format_set = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'n':
+			no_cache = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			doctor_usage(stdout);
+			status = rmcp_finish_stdout("doctor", RMCP_EXIT_OK);
+			goto out;
+		case ':':
+			status = usage_error("option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			status = usage_error("unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		status = usage_error("unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (json_flag && format_set && fmt != FMT_JSON) {
+		status = usage_error("--json and --format %s conflict", fmt == FMT_TEXT ? "text" : "prometheus");
+		goto out;
+	}
+	if (json_flag)
+		fmt = FMT_JSON;
+	if (o.sysroot) {
+		struct stat st;
+		const char *why = NULL;
+		if (stat(o.sysroot, &st) != 0)
+			why = strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = "not a directory";
+		else if (access(o.sysroot, R_OK | X_OK) != 0)
+			why = strerror(errno);
+		if (why) {
+			rmcp_error("doctor", "--sysroot %s: %s", o.sysroot, why);
+			status = RMCP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o.dmesg_file && access(o.dmesg_file, R_OK) != 0) {
+		rmcp_error("doctor", "--dmesg %s: %s", o.dmesg_file, strerror(errno));
+		status = RMCP_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < torch.n; i++)
+		if (access(torch.v[i], R_OK | X_OK) != 0) {
+			rmcp_error("doctor", "--torch %s: %s", torch.v[i], strerror(errno));
+			status = RMCP_EXIT_USAGE;
+			goto out;
+		}
+	char cache[4096];
+	o.cache_dir = !no_cache && cache_dir(cache, sizeof(cache)) == 0 ? cache : NULL;
+	o.torch_dirs = torch.v;
+	o.python_paths = python.v;
+
+	/* Tens of KiB of facts: on the heap (sysfs.h). */
+	struct rmcp_diagnosis *d = calloc(1, sizeof(*d));
+	if (!d) {
+		rmcp_error("doctor", "out of memory");
+		status = RMCP_EXIT_IO;
+		goto out;
+	}
+	struct rmcp_err err = { 0 };
+	int rc = rmcp_diagnose(&o, d, &err);
+	if (rc < 0) {
+		rmcp_error("doctor", "%s", err.msg[0] ? err.msg : rmcp_strerror(rc));
+		status = RMCP_EXIT_IO;
+	} else {
+		status = rmcp_verdict_exit_code(d->result.verdict);
+		if (output) {
+			if (render_file(output, fmt, d, verbose) < 0)
+				status = RMCP_EXIT_IO;
+		} else if (render(stdout, fmt, d, verbose) < 0) {
+			status = RMCP_EXIT_IO;
+		}
+		status = rmcp_finish_stdout("doctor", status);
+	}
+	rmcp_diagnosis_release(d);
+	free(d);
+out:
+	free(torch.v);
+	free(python.v);
+	return status;
+}
