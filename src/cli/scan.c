@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* rmcp scan: which AMD GPU targets do these files contain code for? */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "isa.h"
 #include "report.h"
 #include "scan.h"
 #include "stack.h"
@@ -16,7 +20,7 @@
 #include "banned.h"
 
 const char *const rmcp_scan_usage[] = {
-	"rmcp scan [--json] [--verbose] [--target GFX] [PATH...]",
+	"rmcp scan [--json] [--verbose] [--target GFX] [--isa GFX [--isa-oracle]] [PATH...]",
 	NULL,
 };
 
@@ -36,9 +40,16 @@ static const char scan_help[] =
 	"  -t, --target GFX    say per file whether code that runs on GFX is present\n"
 	"                      (gfx1010, gfx90a:xnack+, or a version such as 10.1.0);\n"
 	"                      generic targets (gfx10-1-generic) count when they cover GFX\n"
+	"  -i, --isa GFX       decode every kernel of the code objects an override could make\n"
+	"                      GFX run (same generation, not built for GFX) as GFX would:\n"
+	"                      per kernel invalid, differs, unverified or ok, with the first\n"
+	"                      offending instruction (--verbose lists every kernel)\n"
+	"      --isa-oracle    decode with LLVM's disassembler instead of rmcp's table-driven\n"
+	"                      fast path (same verdicts, about 100 times slower)\n"
 	"  -h, --help          show this help\n"
 	"\n"
-	"exit status: 0 ok; 1 some file with device code lacks code for --target;\n"
+	"exit status: 0 ok; 1 some file with device code lacks code for --target, or\n"
+	"with --isa some kernel is invalid or differs on GFX;\n"
 	"2 usage error; 4 some file could not be read, or output could not be written.\n";
 
 static void scan_usage(FILE *out)
@@ -149,23 +160,88 @@ static int parse_query(const char *arg, struct rmcp_target_id *q)
 	return 0;
 }
 
+/* Members of wheels and archives ("x.whl!/lib.so", "lib.a(obj.o)") are not on disk. */
+static bool is_member_path(const struct rmcp_file *f, struct rmcp_file *const *all, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(all[i]->path);
+		if (all[i] != f && all[i]->container && strncmp(f->path, all[i]->path, l) == 0 &&
+		    (f->path[l] == '!' || f->path[l] == '('))
+			return true;
+	}
+	return false;
+}
+
+static size_t isa_object_errors(const struct rmcp_isa_file *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_objects; i++)
+		n += f->objects[i].skip == RMCP_ISA_SKIP_ERROR;
+	return n;
+}
+
+/* One ISA result per scanned file (NULL where nothing was checked). */
+static struct rmcp_isa_file **isa_check_files(struct collect *c, unsigned flags,
+					      const struct rmcp_target_id *gpu)
+{
+	struct rmcp_isa_file **v = calloc(c->n ? c->n : 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rmcp_file *f = c->files[i];
+		if (f->container || f->error || !rmcp_file_has_device_code(f))
+			continue;
+		if (!(v[i] = calloc(1, sizeof(**v))))
+			continue;
+		if (is_member_path(f, c->files, c->n)) {
+			v[i]->error = strdup("inside a wheel or archive: extract it to check its ISA");
+			v[i]->not_on_disk = true;
+			continue;
+		}
+		int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "%s", strerror(errno));
+			v[i]->error = strdup(msg);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		size_t len = (size_t)st.st_size;
+		void *m = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+		close(fd);
+		if (m == MAP_FAILED) {
+			v[i]->error = strdup(len ? strerror(errno) : "empty file");
+			continue;
+		}
+		if (rmcp_isa_check_buffer(m, len, gpu, flags, v[i]) < 0 && !v[i]->error)
+			v[i]->error = strdup("out of memory");
+		munmap(m, len);
+	}
+	return v;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "target", required_argument, NULL, 't' },
+		{ "isa", required_argument, NULL, 'i' },
+		{ "isa-oracle", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
 	struct rmcp_scan_opts opts = { 0 };
-	struct rmcp_target_id query, *q = NULL;
+	struct rmcp_target_id query, *q = NULL, isa_gpu;
+	bool isa = false, isa_oracle = false;
 	int opt;
 
 	optind = 1;
 	opterr = 0;	/* our own messages: "rmcp: scan: ..." */
-	while ((opt = getopt_long(argc, argv, ":jvt:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jvt:i:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -179,6 +255,14 @@ int cmd_scan(int argc, char **argv)
 				return RMCP_EXIT_USAGE;
 			q = &query;
 			break;
+		case 'i':
+			if (parse_query(optarg, &isa_gpu) < 0)
+				return RMCP_EXIT_USAGE;
+			isa = true;
+			break;
+		case 'O':
+			isa_oracle = true;
+			break;
 		case 'h':
 			scan_usage(stdout);
 			return rmcp_finish_stdout("scan", RMCP_EXIT_OK);
@@ -191,6 +275,16 @@ int cmd_scan(int argc, char **argv)
 			fprintf(stderr, "usage: %s\n", rmcp_scan_usage[0]);
 			return RMCP_EXIT_USAGE;
 		}
+	}
+
+	if (isa_oracle && !isa) {
+		rmcp_error("scan", "--isa-oracle needs --isa GFX");
+		return RMCP_EXIT_USAGE;
+	}
+	if (isa_oracle && !rmcp_isa_have_oracle()) {
+		rmcp_error("scan", "--isa-oracle: rmcp was built without LLVM 19 (llvm-19-dev), so the "
+				   "oracle is not available; --isa alone uses the fast path");
+		return RMCP_EXIT_USAGE;
 	}
 
 	char **paths = argv + optind;
@@ -236,9 +330,20 @@ int cmd_scan(int argc, char **argv)
 	if (c.n > 1)
 		qsort(c.files, c.n, sizeof(*c.files), cmp_path);
 
+	struct rmcp_isa_file **isa_files = NULL;
+	struct rmcp_isa_view view = { .gpu = &isa_gpu, .verbose = opts.verbose };
+	if (isa) {
+		isa_files = isa_check_files(&c, isa_oracle ? RMCP_ISA_USE_ORACLE : 0, &isa_gpu);
+		if (!isa_files) {
+			rmcp_error("scan", "out of memory");
+			status = RMCP_EXIT_IO;
+		}
+		view.files = (const struct rmcp_isa_file *const *)isa_files;
+	}
+
 	int rc;
 	if (json) {
-		rc = rmcp_report_scan_json(stdout, c.files, c.n, q);
+		rc = rmcp_report_scan_json_isa(stdout, c.files, c.n, q, isa_files ? &view : NULL);
 	} else {
 		const char *nc = getenv("NO_COLOR");
 		const char *term = getenv("TERM");
@@ -246,7 +351,7 @@ int cmd_scan(int argc, char **argv)
 			.color = isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0),
 			.verbose = opts.verbose,
 		};
-		rc = rmcp_report_scan_text(stdout, c.files, c.n, q, &st);
+		rc = rmcp_report_scan_text_isa(stdout, c.files, c.n, q, &st, isa_files ? &view : NULL);
 	}
 	(void)rc;
 
@@ -256,6 +361,17 @@ int cmd_scan(int argc, char **argv)
 		status = RMCP_EXIT_FINDING;
 	else if (s.errors && status == RMCP_EXIT_OK)
 		status = RMCP_EXIT_IO;
+	for (size_t i = 0; isa_files && i < c.n; i++) {
+		const struct rmcp_isa_file *f = isa_files[i];
+		if (f && f->verdict >= RMCP_ISA_DIFFERS && status != RMCP_EXIT_IO)
+			status = RMCP_EXIT_FINDING;
+		if (f && ((f->error && !f->not_on_disk) || isa_object_errors(f)) && status == RMCP_EXIT_OK)
+			status = RMCP_EXIT_IO;
+		if (f)
+			rmcp_isa_file_release(isa_files[i]);
+		free(isa_files[i]);
+	}
+	free(isa_files);
 	for (size_t i = 0; i < c.n; i++) {
 		rmcp_file_release(c.files[i]);
 		free(c.files[i]);

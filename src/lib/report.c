@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "isa_report.h"
 #include "banned.h"
 
 static bool entry_covers(const struct rmcp_entry *e, const struct rmcp_target_id *q)
@@ -173,7 +174,8 @@ static void text_entries(FILE *out, const struct rmcp_file *f, const struct rmcp
 }
 
 static void text_file(FILE *out, struct rmcp_file *const *files, size_t n, size_t idx,
-		      const struct rmcp_target_id *q, const char *qname, const struct rmcp_text_style *st)
+		      const struct rmcp_target_id *q, const char *qname, const struct rmcp_text_style *st,
+		      const struct rmcp_isa_view *isa)
 {
 	const struct rmcp_file *f = files[idx];
 	fprintf(out, "%s%s%s: %s", c(st, C_BOLD), f->path, c(st, C_OFF), rmcp_format_name(f->format));
@@ -204,16 +206,25 @@ static void text_file(FILE *out, struct rmcp_file *const *files, size_t n, size_
 		fprintf(out, "    %serror:%s %s\n", c(st, C_RED), c(st, C_OFF), f->error);
 	if (st->verbose)
 		text_entries(out, f, st);
+	if (isa && isa->files[idx])
+		rmcp_isa_text_file(out, isa->files[idx], isa, st->color);
 }
 
 int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
 			  const struct rmcp_target_id *query, const struct rmcp_text_style *style)
 {
+	return rmcp_report_scan_text_isa(out, files, n, query, style, NULL);
+}
+
+int rmcp_report_scan_text_isa(FILE *out, struct rmcp_file *const *files, size_t n,
+			      const struct rmcp_target_id *query, const struct rmcp_text_style *style,
+			      const struct rmcp_isa_view *isa)
+{
 	char qname[64] = "";
 	if (query)
 		rmcp_target_id_format(query, qname, sizeof(qname));
 	for (size_t i = 0; i < n; i++)
-		text_file(out, files, n, i, query, qname, style);
+		text_file(out, files, n, i, query, qname, style, isa);
 
 	struct rmcp_scan_summary s;
 	rmcp_scan_summarize(files, n, query, &s);
@@ -250,6 +261,8 @@ int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
 				s.errors, s.errors == 1 ? "" : "s", s.errors == 1 ? "it was" : "they were",
 				c(style, C_OFF));
 	}
+	if (isa)
+		rmcp_isa_text_summary(out, isa, n, style->color);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -282,7 +295,7 @@ static json_object *json_entry(const struct rmcp_entry *e)
 }
 
 static json_object *json_file(struct rmcp_file *const *files, size_t n, size_t idx,
-			      const struct rmcp_target_id *q)
+			      const struct rmcp_target_id *q, const struct rmcp_isa_view *isa)
 {
 	const struct rmcp_file *f = files[idx];
 	json_object *o = json_object_new_object();
@@ -312,16 +325,24 @@ static json_object *json_file(struct rmcp_file *const *files, size_t n, size_t i
 	}
 	json_object_object_add(o, "note", jstr(f->note));
 	json_object_object_add(o, "error", jstr(f->error));
+	if (isa && isa->files[idx])
+		json_object_object_add(o, "isa", rmcp_isa_json_file(isa->files[idx]));
 	return o;
 }
 
 int rmcp_report_scan_json(FILE *out, struct rmcp_file *const *files, size_t n,
 			  const struct rmcp_target_id *query)
 {
+	return rmcp_report_scan_json_isa(out, files, n, query, NULL);
+}
+
+int rmcp_report_scan_json_isa(FILE *out, struct rmcp_file *const *files, size_t n,
+			      const struct rmcp_target_id *query, const struct rmcp_isa_view *isa)
+{
 	json_object *root = json_object_new_object();
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, json_file(files, n, i, query));
+		json_object_array_add(arr, json_file(files, n, i, query, isa));
 	json_object_object_add(root, "files", arr);
 
 	size_t nt;
@@ -351,6 +372,8 @@ int rmcp_report_scan_json(FILE *out, struct rmcp_file *const *files, size_t n,
 		json_object_object_add(q, "missing", json_object_new_int64((int64_t)s.missing));
 		json_object_object_add(root, "query", q);
 	}
+	if (isa)
+		json_object_object_add(root, "isa", rmcp_isa_json_summary(isa, n));
 	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 					     JSON_C_TO_STRING_NOSLASHESCAPE), out);
 	fputc('\n', out);

@@ -38,4 +38,19 @@ int rmcp_report_scan_text(FILE *out, struct rmcp_file *const *files, size_t n,
 int rmcp_report_scan_json(FILE *out, struct rmcp_file *const *files, size_t n,
 			  const struct rmcp_target_id *query);
 
+/* ISA verdicts (rmcp scan --isa) shown with the scan results: files[i] is paired with
+ * isa->files[i] (NULL when nothing was checked for that file). */
+struct rmcp_isa_file;
+struct rmcp_isa_view {
+	const struct rmcp_isa_file *const *files;
+	const struct rmcp_target_id *gpu;
+	bool verbose;		/* list every kernel, not only invalid/differing ones */
+};
+
+int rmcp_report_scan_text_isa(FILE *out, struct rmcp_file *const *files, size_t n,
+			      const struct rmcp_target_id *query, const struct rmcp_text_style *style,
+			      const struct rmcp_isa_view *isa);
+int rmcp_report_scan_json_isa(FILE *out, struct rmcp_file *const *files, size_t n,
+			      const struct rmcp_target_id *query, const struct rmcp_isa_view *isa);
+
 #endif

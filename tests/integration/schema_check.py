@@ -28,6 +28,13 @@ runs = [
     ["--target", "10.3.0", os.path.join(fx, "wheel")],
     ["/usr/lib/x86_64-linux-gnu/librocsparse.so.0.1", "/usr/lib/x86_64-linux-gnu/libamdhip64.so.5"],
     ["--verbose", "--target", "gfx1030", "/usr/lib/x86_64-linux-gnu/librocrand.so.1.1"],
+    # --isa: per-kernel ISA verdicts (invalid/differs fixtures, real libraries, the reverse
+    # direction, the oracle engine, every format in the fixture tree, wheel members)
+    ["--isa", "gfx1010", os.path.join(fx, "isa")],
+    ["--isa", "gfx1030", "--verbose", os.path.join(fx, "isa", "classes_gfx1010.co")],
+    ["--isa", "gfx1010", "--isa-oracle", os.path.join(fx, "isa", "dot_gfx1030.co")],
+    ["--isa", "10.1.0", "/usr/lib/x86_64-linux-gnu/librocrand.so.1.1"],
+    ["--isa", "gfx1010", "--target", "gfx1010", fx],
 ]
 failed = 0
 for args in runs:

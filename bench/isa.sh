@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench/isa.sh [RMCP]: the ISA check's fast path against its baseline, the LLVM 19 oracle
+# (rmcp scan --isa-oracle, LLVM-C's LLVMDisasmInstruction for both processors), on every
+# gfx1030 code object of Debian's librocsparse, checked as gfx1010, in the same run.
+# Instructions per second = instructions checked / (time of scan --isa - time of plain scan),
+# so file reading and the bundle walk, which both engines share, are not counted. Text output
+# (the JSON of 12,591 kernels would be timed with the engines otherwise).
+# Needs hyperfine and a rmcp built with LLVM 19. Results: bench/results/isa-{fast,oracle}.json.
+set -eu
+rmcp=${1:-build/rmcp}
+runs=${RUNS:-10}
+oracle_runs=${ORACLE_RUNS:-3}
+file=${FILE:-/usr/lib/x86_64-linux-gnu/librocsparse.so.0.1}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$here/results"
+[ -f "$file" ] || { echo "bench/isa.sh: $file not found (apt-get install librocsparse0)" >&2; exit 1; }
+
+insns=$("$rmcp" scan --json --isa gfx1010 "$file" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(o.get("instructions", 0) for f in d["files"] for o in f.get("isa", {}).get("objects", [])))')
+hyperfine -N --style basic --warmup 2 --runs "$runs" --export-json "$here/results/isa-fast.json" \
+	-n "rmcp scan" "$rmcp scan $file" \
+	-n "rmcp scan --isa gfx1010" "$rmcp scan --isa gfx1010 $file" >/dev/null
+hyperfine -N --style basic --warmup 0 --runs "$oracle_runs" --export-json "$here/results/isa-oracle.json" \
+	-n "rmcp scan --isa gfx1010 --isa-oracle" "$rmcp scan --isa gfx1010 --isa-oracle $file" >/dev/null
+python3 - "$here/results" "$insns" "$(basename "$file")" <<'PY'
+import json, sys
+res = {}
+for n in ("isa-fast.json", "isa-oracle.json"):
+    for r in json.load(open(f"{sys.argv[1]}/{n}"))["results"]:
+        res[r["command"]] = r["median"]
+insns = int(sys.argv[2])
+scan = res["rmcp scan"]
+fast = res["rmcp scan --isa gfx1010"] - scan
+oracle = res["rmcp scan --isa gfx1010 --isa-oracle"] - scan
+print(f"{sys.argv[3]}: {insns} instructions in gfx1030 kernels; plain scan median {scan*1000:.1f} ms")
+print(f"  oracle (LLVM 19 LLVM-C, baseline)  {oracle:8.3f} s  {insns/oracle/1e6:8.2f} M inst/s")
+print(f"  fast path (data/isa/gfx10_table.c) {fast:8.3f} s  {insns/fast/1e6:8.2f} M inst/s")
+print(f"  ratio {oracle/fast:.0f}x")
+PY

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Pieces of the ISA checker shared between its files (not part of the library API). */
+#ifndef RMCP_ISA_INTERNAL_H
+#define RMCP_ISA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "isa.h"
+
+/* ---- ELF64 LSB over bytes (isa_elf.c) ---- */
+
+struct rmcp_elf {
+	const uint8_t *buf;
+	size_t len;
+	uint64_t shoff;
+	uint16_t shnum, shentsize, shstrndx;
+};
+
+struct rmcp_elf_sec {
+	const char *name;	/* "" if the name is out of bounds */
+	uint32_t type;
+	uint64_t flags, addr, off, size, entsize;
+	uint32_t link;
+	bool nobits;		/* SHT_NOBITS: no bytes in the file */
+};
+
+/* Header and section table checked: every section lies within the buffer (or is NOBITS). */
+int rmcp_elf_open(const void *buf, size_t len, struct rmcp_elf *e, struct rmcp_err *err);
+int rmcp_elf_section(const struct rmcp_elf *e, size_t i, struct rmcp_elf_sec *s);
+/* Index of the first section named `name`, or -1. */
+long rmcp_elf_find(const struct rmcp_elf *e, const char *name, struct rmcp_elf_sec *s);
+
+/* A code range to walk: a kernel or device function. */
+struct rmcp_isa_range {
+	char *name;
+	bool is_kernel, wave64;
+	uint64_t addr, size, off;	/* off: file offset of addr */
+};
+
+/* Kernels and functions of a code object, from STT_FUNC symbols and "<name>.kd" kernel
+ * descriptors; sorted by address, disjoint, inside executable sections. */
+int rmcp_isa_ranges(const void *buf, size_t len, struct rmcp_isa_range **out, size_t *n,
+		    struct rmcp_err *err);
+void rmcp_isa_ranges_free(struct rmcp_isa_range *r, size_t n);
+
+/* ---- engines ---- */
+
+/* The per-instruction result both engines produce. */
+struct rmcp_isa_step {
+	uint32_t len;			/* bytes to advance */
+	enum rmcp_isa_insn_kind kind;
+	bool bad;			/* kind is a finding (else: ok) */
+};
+
+/* Fast path (isa_fast.c). A pair is prepared once per (code class, real class). */
+struct rmcp_isa_fast;
+int rmcp_isa_fast_open(const char *code_proc, const char *real_proc, struct rmcp_isa_fast **out);
+void rmcp_isa_fast_close(struct rmcp_isa_fast *f);
+bool rmcp_isa_fast_same_class(const struct rmcp_isa_fast *f);
+/* Walk [p, p+size): counts into k, k->first for the first finding. ask(ctx, ...) resolves
+ * instructions the table leaves to LLVM; NULL counts them as unknown. */
+typedef int (*rmcp_isa_ask_fn)(void *ctx, const uint8_t *p, size_t avail, uint64_t addr,
+			       struct rmcp_isa_step *st);
+void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size,
+			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx);
+/* One instruction (avail >= 1): a key left to LLVM comes back as kind UNKNOWN, bad. */
+void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
+			struct rmcp_isa_step *st);
+/* Mnemonic of the instruction at p as class `code` (or real) decodes it; "" if none. */
+const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
+				   bool real);
+
+/* Oracle (isa_llvm.c; stubs without LLVM). */
+struct rmcp_isa_oracle;
+int rmcp_isa_oracle_open(const char *code_proc, const char *real_proc,
+			 struct rmcp_isa_oracle **out, struct rmcp_err *err);
+void rmcp_isa_oracle_close(struct rmcp_isa_oracle *o);
+int rmcp_isa_oracle_step(void *oracle, const uint8_t *p, size_t avail, uint64_t addr,
+			 struct rmcp_isa_step *st);
+void rmcp_isa_oracle_walk(struct rmcp_isa_oracle *o, const uint8_t *p, size_t size, uint64_t addr,
+			  struct rmcp_isa_kernel *k);
+/* Text of one instruction for the code's target (real = false) or the real GPU. */
+void rmcp_isa_oracle_text(struct rmcp_isa_oracle *o, const uint8_t *p, size_t avail, uint64_t addr,
+			  bool real, char *buf, size_t size);
+
+/* Record a finding in k (first one kept, with bytes). */
+void rmcp_isa_note(struct rmcp_isa_kernel *k, const uint8_t *p, size_t avail, uint64_t addr,
+		   const struct rmcp_isa_step *st);
+
+#endif
