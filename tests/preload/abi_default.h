@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RMCP_TEST_ABI_DEFAULT_H
+#define RMCP_TEST_ABI_DEFAULT_H
+#include <stddef.h>
+enum { ABI_DIM3_SIZE, ABI_DIM3_Z, ABI_LP_SIZE, ABI_LP_GRID, ABI_LP_BLOCK, ABI_LP_ARGS,
+       ABI_LP_SHMEM, ABI_LP_STREAM, ABI_ERROR_SIZE, ABI_HSA_STATUS_SIZE, ABI_POOL_SIZE,
+       ABI_AGENT_SIZE, ABI_ADVISE_SIZE, ABI_POOL_INFO_SIZE };
+size_t abi_default_layout(int what);
+#endif
