@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The README quick start. Everything real happens in meson; these targets only chain steps.
-#   make run     install missing build packages (as root), build rmcp, run the main job here
+#   make run     install missing build packages (as root), build rmcp, run rmcp doctor here
+#                (and on the demo snapshot when this machine has no AMD GPU)
 #   make check   install missing build+test packages (as root), build, run every test and fuzzer
 BUILD    ?= build
 FUZZ     ?= build-fuzz
@@ -19,11 +20,23 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
+# rmcp doctor on this machine; without an AMD GPU, also on the demo snapshot of an RX 5600 XT
+# (examples/, assembled with clang into $(BUILD)/examples). The doctor's verdict (exit 0, 1 or 3)
+# is the answer, not a failure; 2 and 4 are.
 run:
 	@scripts/install-deps.sh build
 	@$(MAKE) --no-print-directory $(BUILD)/build.ninja
-	meson compile -C $(BUILD) rmcp
-	$(BUILD)/rmcp scan
+	meson compile -C $(BUILD) rmcp:executable
+	@echo '$$ rmcp doctor'; rc=0; $(BUILD)/rmcp doctor || rc=$$?; \
+	 case $$rc in 0|1|3) ;; *) exit $$rc ;; esac; \
+	 if ! grep -qsix 0x1002 /sys/bus/pci/devices/*/vendor; then \
+	   echo; echo "make run: this machine has no AMD GPU. Here is rmcp doctor on the demo snapshot"; \
+	   echo "of an RX 5600 XT with ROCm 6.2.4 and the official PyTorch 2.5.1+rocm6.2 wheel (examples/README.md):"; \
+	   examples/assemble.sh $(BUILD)/examples || exit $$?; \
+	   echo; echo '$$ rmcp doctor --sysroot $(BUILD)/examples/rx5600xt'; rc=0; \
+	   $(BUILD)/rmcp doctor --sysroot $(BUILD)/examples/rx5600xt || rc=$$?; \
+	   case $$rc in 0|1|3) ;; *) exit $$rc ;; esac; \
+	 fi
 
 # Tests are enabled explicitly here, so a missing test package is an error, not a skip.
 test: $(BUILD)/build.ninja
@@ -46,6 +59,7 @@ check:
 
 bench: build
 	bench/scan.sh $(BUILD)/rmcp
+	bench/doctor.sh $(BUILD)/rmcp $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(FUZZ)

@@ -28,6 +28,9 @@ seed codeobj raw_gfx1030.hsaco raw_gfx1010_cov5.hsaco raw_gfx90a_xnack.hsaco
 seed scan multi_lld.so ccob_v3.so two_tu.so rdc.o bundle.co raw_gfx1030.hsaco
 seed zip wheel/torch-2.5.1+rocm6.2-cp311-cp311-linux_x86_64.whl
 seed kpack
+seed facts facts-seeds/kfd facts-seeds/override facts-seeds/versionpy facts-seeds/amdgpu-ids facts-seeds/dmesg
+seed isa isa/dot_gfx1030.co isa/classes_gfx1030.co raw_gfx1030.hsaco
+seed preload_image bundle.co ccob_v2.co raw_gfx1030.hsaco
 
 status=0
 for bin in "$build"/tests/fuzz/fuzz_*; do

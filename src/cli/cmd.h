@@ -10,6 +10,7 @@ enum {
 	RMCP_EXIT_OK = 0,
 	RMCP_EXIT_FINDING = 1,	/* the command's question was answered "no" (e.g. target missing) */
 	RMCP_EXIT_USAGE = 2,
+	RMCP_EXIT_NO = 3,	/* doctor: the GPU cannot train (0 yes and 1 workaround come first) */
 	RMCP_EXIT_IO = 4,	/* input could not be read, or output could not be written */
 };
 
@@ -22,6 +23,10 @@ struct rmcp_cmd {
 
 extern const char *const rmcp_scan_usage[];
 int cmd_scan(int argc, char **argv);
+extern const char *const rmcp_doctor_usage[];
+int cmd_doctor(int argc, char **argv);
+extern const char *const rmcp_advise_usage[];
+int cmd_advise(int argc, char **argv);
 
 /* Print "rmcp: <cmd>: message" to stderr. */
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

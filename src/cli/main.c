@@ -12,6 +12,10 @@
 static const struct rmcp_cmd commands[] = {
 	{ "scan", cmd_scan, "list the AMD GPU targets that files, wheels and ROCm installs contain code for",
 	  rmcp_scan_usage },
+	{ "doctor", cmd_doctor, "say whether this machine can train PyTorch on its AMD GPU now, why, and what next",
+	  rmcp_doctor_usage },
+	{ "advise", cmd_advise, "rank this GPU, a native build, a new GPU, the cloud and the CPU by cost",
+	  rmcp_advise_usage },
 };
 
 void rmcp_error(const char *cmd, const char *fmt, ...)

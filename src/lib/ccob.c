@@ -37,11 +37,17 @@ static int v1_extent(const uint8_t *payload, size_t plen, uint16_t method, uint6
 #endif
 	}
 	/* zlib has no frame index: inflate into a scratch buffer to find the stream end. */
+	/* Heap, not a static or thread-local buffer: this code is linked into librmcp.so, where a
+	 * large TLS segment would cost every thread of the user's process. */
+	unsigned char *sink = malloc(CHUNK);
+	if (!sink)
+		return rmcp_err_set(err, -ENOMEM, "out of memory");
 	z_stream z;
 	memset(&z, 0, sizeof(z));
-	if (inflateInit(&z) != Z_OK)
+	if (inflateInit(&z) != Z_OK) {
+		free(sink);
 		return rmcp_err_set(err, -ENOMEM, "zlib init failed");
-	static __thread unsigned char sink[CHUNK];
+	}
 	z.next_in = (Bytef *)payload;
 	int rc = Z_OK;
 	size_t left = plen;
@@ -59,6 +65,7 @@ static int v1_extent(const uint8_t *payload, size_t plen, uint16_t method, uint6
 	}
 	uint64_t total_in = z.total_in;
 	inflateEnd(&z);
+	free(sink);
 	if (rc != Z_STREAM_END)
 		return rmcp_err_set(err, -RMCP_E_DECOMPRESS, "CCOB v1 zlib stream does not end");
 	*used = total_in;
@@ -144,6 +151,7 @@ struct rmcp_ccob_stream {
 	uint64_t produced;
 	bool done;
 	int failed;		/* first error, returned again by every later read */
+	unsigned char *scratch;	/* CHUNK bytes for skipping, allocated on first use */
 	z_stream z;
 #ifdef RMCP_HAVE_ZSTD
 	ZSTD_DStream *zs;
@@ -269,9 +277,10 @@ long long rmcp_ccob_stream_read(struct rmcp_ccob_stream *s, void *dst, size_t n,
 
 int rmcp_ccob_stream_skip(struct rmcp_ccob_stream *s, uint64_t n, struct rmcp_err *err)
 {
-	static __thread unsigned char sink[CHUNK];
+	if (n && !s->scratch && !(s->scratch = malloc(CHUNK)))
+		return rmcp_err_set(err, -ENOMEM, "out of memory");
 	while (n) {
-		long long got = rmcp_ccob_stream_read(s, sink, n > CHUNK ? CHUNK : (size_t)n, err);
+		long long got = rmcp_ccob_stream_read(s, s->scratch, n > CHUNK ? CHUNK : (size_t)n, err);
 		if (got < 0)
 			return (int)got;
 		if (got == 0)
@@ -297,6 +306,7 @@ void rmcp_ccob_stream_close(struct rmcp_ccob_stream *s)
 	else
 		ZSTD_freeDStream(s->zs);
 #endif
+	free(s->scratch);
 	free(s);
 }
 
