@@ -66,6 +66,7 @@ hostlib() {
 
 # rawco OUT ARCH: a raw code object, as rocBLAS ships its Tensile kernels.
 rawco() {
+	mkdir -p "$(dirname "$1")"	# git keeps no empty directories: a fresh clone lacks it
 	"$CLANG" -x hip -nogpulib -nogpuinc -O2 --offload-arch="$2" --offload-device-only \
 		--no-gpu-bundle-output -DRMCP_EXAMPLE_KERNEL=rmcp_tensile_kernel "$here/hip/kernel.hip" -o "$1"
 }

@@ -26,7 +26,27 @@ extern "C" __global__ void RMCP_EXAMPLE_KERNEL(float a, const float *x, float *y
 		y[i] = a * x[i] + y[i];
 }
 
+/* An int8 dot product, as quantized GEMMs have: on gfx1030 clang emits v_dot4_i32_i8, which a
+ * gfx1010 cannot decode (research/binaries.md section 4.2), so under the 10.3.0 override
+ * `rmcp doctor` and `rmcp scan --isa gfx1010` show kernels that cannot run. */
+#define RMCP_DOT_KERNEL RMCP_CAT(RMCP_EXAMPLE_KERNEL, _dot4)
 #define RMCP_CAT2(a, b) a##b
+#define RMCP_CAT(a, b) RMCP_CAT2(a, b)
+extern "C" __global__ void RMCP_DOT_KERNEL(const int *a, const int *b, int *c, unsigned n)
+{
+	unsigned i = __builtin_amdgcn_workgroup_id_x() * 64u + __builtin_amdgcn_workitem_id_x();
+	if (i >= n)
+		return;
+#if defined(__gfx1030__)
+	c[i] = __builtin_amdgcn_sdot4(a[i], b[i], c[i], false);
+#else
+	int s = c[i];
+	for (int k = 0; k < 32; k += 8)
+		s += (signed char)(a[i] >> k) * (signed char)(b[i] >> k);
+	c[i] = s;
+#endif
+}
+
 #define RMCP_CAT(a, b) RMCP_CAT2(a, b)
 extern "C" hipError_t RMCP_CAT(RMCP_EXAMPLE_KERNEL, _launch)(float a, const float *x, float *y, unsigned n)
 {

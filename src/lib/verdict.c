@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "target.h"
+#include "verdict_internal.h"
 #include "banned.h"
 
 int rmcp_verdict_exit_code(enum rmcp_verdict v)
@@ -536,6 +537,12 @@ static const char *kfd_word(enum rmcp_fact_state s, int node)
 	return rmcp_fact_state_name(s);
 }
 
+/* Libraries whose code the runtime loads under the override: checked by verdict_isa.c. */
+static bool isa_pick(const struct rmcp_lib_coverage *l)
+{
+	return lib_kind(l) == LIB_CODE && lib_loads(l);
+}
+
 static int gpu_coverage_facts(struct rmcp_diagnosis *d, struct rmcp_diag_gpu *dg)
 {
 	struct rmcp_facts *f = &dg->facts;
@@ -576,6 +583,10 @@ static int gpu_coverage_facts(struct rmcp_diagnosis *d, struct rmcp_diag_gpu *dg
 			SET(f, "gpu.tensile", tensile_word(&r));
 		}
 	}
+	rc = rmcp_verdict_isa_facts(f, d->machine.sysroot, s, rocm_torch && s ? s->torch[d->torch].path : NULL,
+				    dg->gfx, dg->gfx_effective, isa_pick);
+	if (rc < 0)
+		return rc;
 	coverage_of(s, "rocm", NULL, &c);
 	SET(f, "gpu.tensile_rocm", s ? tensile_word(&c) : "unknown");
 	SET(f, "gpu.rocm", !d->stack || !d->stack->n_rocm ? "absent" : s ? coverage_word(&c) : "unknown");

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Doctor under an override (issue 4): the kernels of the judged PyTorch's libraries checked
+ * as the real GPU would run them, with the ISA checker's fast path (isa.h, never LLVM). A
+ * gfx1030 kernel that does not decode on a gfx1010 cannot run at all; one that decodes
+ * differently computes something else; the rest lack the gfx101x hazard workarounds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "isa.h"
+#include "verdict_internal.h"
+#include "banned.h"
+
+struct isa_sum {
+	size_t by[RMCP_ISA_INVALID + 1];
+	size_t files;
+	size_t worst_bad;
+	char worst[96];
+	char errors[160];
+};
+
+/* Only the code objects the runtime would pick: those for the effective processor. */
+static void add_file(const struct rmcp_isa_file *file, const struct rmcp_target_id *eff,
+		     const char *base, struct isa_sum *sum)
+{
+	size_t bad = 0, any = 0;
+	for (size_t i = 0; i < file->n_objects; i++) {
+		const struct rmcp_isa_object *o = &file->objects[i];
+		struct rmcp_target_id t;
+		if (o->skip != RMCP_ISA_CHECKED ||
+		    rmcp_target_id_parse(o->target, strlen(o->target), &t, NULL) < 0 ||
+		    !rmcp_target_covers(&t, 0, eff))
+			continue;
+		for (int v = 0; v <= RMCP_ISA_INVALID; v++) {
+			sum->by[v] += o->report.kernels_by_verdict[v];
+			any += o->report.kernels_by_verdict[v];
+		}
+		bad += o->report.kernels_by_verdict[RMCP_ISA_INVALID] +
+		       o->report.kernels_by_verdict[RMCP_ISA_DIFFERS];
+	}
+	if (any)
+		sum->files++;
+	if (bad > sum->worst_bad) {
+		sum->worst_bad = bad;
+		snprintf(sum->worst, sizeof(sum->worst), "%s", base);
+	}
+}
+
+static void check_file(const char *path, const char *base, const struct rmcp_target_id *real,
+		       const struct rmcp_target_id *eff, struct isa_sum *sum)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(sum->errors, sizeof(sum->errors), "%s: %s", base, strerror(errno ? errno : EINVAL));
+		return;
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(sum->errors, sizeof(sum->errors), "%s: %s", base, strerror(errno));
+		return;
+	}
+	struct rmcp_isa_file file;
+	if (rmcp_isa_check_buffer(map, (size_t)st.st_size, real, RMCP_ISA_FAST_ONLY | RMCP_ISA_NO_TEXT,
+				  &file) == 0) {
+		add_file(&file, eff, base, sum);
+		rmcp_isa_file_release(&file);
+	}
+	munmap(map, (size_t)st.st_size);
+}
+
+int rmcp_verdict_isa_facts(struct rmcp_facts *f, const char *sysroot, const struct rmcp_stack *s,
+			   const char *torch_path, const char *gfx, const char *gfx_effective,
+			   bool (*pick)(const struct rmcp_lib_coverage *l))
+{
+	struct rmcp_target_id real, eff;
+	struct isa_sum sum = { 0 };
+	int rc;
+	bool applies = s && torch_path && strcmp(gfx, gfx_effective) != 0 &&
+		       rmcp_isa_fast_supports(gfx_effective, gfx) &&
+		       rmcp_target_id_parse(gfx, strlen(gfx), &real, NULL) == 0 &&
+		       rmcp_target_id_parse(gfx_effective, strlen(gfx_effective), &eff, NULL) == 0;
+	size_t tl = torch_path ? strlen(torch_path) : 0;
+	for (size_t i = 0; applies && i < s->n_libs; i++) {
+		const struct rmcp_lib_coverage *l = &s->libs[i];
+		if (strcmp(l->owner, "torch") != 0 || strncmp(l->path, torch_path, tl) != 0 ||
+		    (l->path[tl] != '/' && l->path[tl] != '\0') || !pick(l))
+			continue;
+		char path[1024];
+		int n = snprintf(path, sizeof(path), "%s%s",
+				 sysroot && strcmp(sysroot, "/") != 0 ? sysroot : "", l->path);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			continue;
+		const char *base = strrchr(l->path, '/');
+		check_file(path, base ? base + 1 : l->path, &real, &eff, &sum);
+	}
+	size_t total = 0;
+	for (int v = 0; v <= RMCP_ISA_INVALID; v++)
+		total += sum.by[v];
+	size_t bad = sum.by[RMCP_ISA_INVALID] + sum.by[RMCP_ISA_DIFFERS];
+	/* Round a non-zero share up: "0%" must mean none. */
+	size_t pct = total ? (bad * 100 + total - 1) / total : 0;
+	if ((rc = rmcp_facts_set(f, "gpu.isa_checked", applies && total ? "yes" : "no")) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_files", "%zu", sum.files)) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_kernels", "%zu", total)) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_invalid", "%zu", sum.by[RMCP_ISA_INVALID])) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_differs", "%zu", sum.by[RMCP_ISA_DIFFERS])) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_unverified", "%zu",
+				  sum.by[RMCP_ISA_UNVERIFIED] + sum.by[RMCP_ISA_HAZARD])) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_bad", "%zu", bad)) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_bad_pct", "%zu", pct)) < 0 ||
+	    (rc = rmcp_facts_set(f, "gpu.isa_worst_lib", sum.worst)) < 0 ||
+	    (rc = rmcp_facts_set(f, "gpu.isa_error", sum.errors)) < 0)
+		return rc;
+	return 0;
+}
