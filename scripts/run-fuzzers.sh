@@ -31,13 +31,17 @@ seed kpack
 seed facts facts-seeds/kfd facts-seeds/override facts-seeds/versionpy facts-seeds/amdgpu-ids facts-seeds/dmesg
 seed isa isa/dot_gfx1030.co isa/classes_gfx1030.co raw_gfx1030.hsaco
 seed preload_image bundle.co ccob_v2.co raw_gfx1030.hsaco
+# fuzz_kb reads "key=value" fact lines ("--" starts the next GPU): one realistic document.
+mkdir -p "$build/fuzz-seeds/kb"
+printf 'env.override=valid\nenv.override.value=10.3.0\ngpu.gfx=gfx1010\ngpu.family=RDNA1\ngpu.gfx_effective=gfx1030\ngpu.family_effective=RDNA2\ngpu.isa_bad=3\n--\ngpu.gfx=gfx1100\n' \
+	>"$build/fuzz-seeds/kb/override"
 
 status=0
 for bin in "$build"/tests/fuzz/fuzz_*; do
 	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
 	corpus=$build/fuzz-corpus/$name
-	mkdir -p "$corpus"
+	mkdir -p "$corpus" "$build/fuzz-seeds/$name"	# libFuzzer stops on a missing directory
 	log=$build/fuzz-$name.log
 	printf 'fuzz %-8s %ss ... ' "$name" "$secs"
 	if "$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
