@@ -377,8 +377,14 @@ int rmcp_kb_expand(const char *tmpl, const struct rmcp_fact_view *v, char *out, 
 		const char *val = rmcp_view_get(v, key);
 		if (!val || !*val)
 			val = "?";
-		for (; *val; val++)
+		/* List facts are stored "a,b,c" for the clauses; people read "a, b, c". */
+		const struct rmcp_fact_def *def = rmcp_kb_fact_def(key);
+		bool list = def && strcmp(def->type, "list") == 0;
+		for (; *val; val++) {
 			PUT(*val);
+			if (list && *val == ',' && val[1] != ' ')
+				PUT(' ');
+		}
 		p = close + 1;
 	}
 #undef PUT

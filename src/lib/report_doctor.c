@@ -117,8 +117,12 @@ static void text_gpus(FILE *out, const struct rmcp_diagnosis *d, const struct rm
 		const char *torch = gfact(g, "gpu.torch");
 		if (*torch && strcmp(torch, "absent") != 0) {
 			fprintf(out, "      code in PyTorch: %s", torch);
-			if (*gfact(g, "gpu.torch.missing_files"))
-				fprintf(out, " (no %s code in %s)", g->gfx_effective, gfact(g, "gpu.torch.missing_files"));
+			if (*gfact(g, "gpu.torch.missing_files")) {
+				fprintf(out, " (no %s code in ", g->gfx_effective);
+				for (const char *c = gfact(g, "gpu.torch.missing_files"); *c; c++)
+					fputs(*c == ',' ? ", " : (char[2]){ *c, 0 }, out);
+				fputc(')', out);
+			}
 			fprintf(out, "; Tensile files: %s\n", gfact(g, "gpu.tensile"));
 		}
 	}
