@@ -60,19 +60,7 @@ static void advise_usage(FILE *out)
 	fprintf(out, "\n%s", advise_help);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rmcp_error("advise", "%s", msg);
-	fprintf(stderr, "usage: %s\n", rmcp_advise_usage[0]);
-	return RMCP_EXIT_USAGE;
-}
+#define usage_error(...) rmcp_usage_error("advise", rmcp_advise_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
 
 /* "--budget" for 'b', for messages. */
 static const char *option_name(const struct option *opts, int c)
@@ -93,22 +81,6 @@ static int amount(const char *opt, const char *arg, double *out)
 		fprintf(stderr, "usage: %s\n", rmcp_advise_usage[0]);
 		return -1;
 	}
-	return 0;
-}
-
-struct strlist {
-	const char **v;
-	size_t n;
-};
-
-static int strlist_add(struct strlist *l, const char *s)
-{
-	const char **nv = realloc(l->v, (l->n + 2) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	l->v = nv;
-	l->v[l->n++] = s;
-	l->v[l->n] = NULL;
 	return 0;
 }
 
@@ -175,7 +147,7 @@ int cmd_advise(int argc, char **argv)
 	struct rmcp_advise_in in;
 	rmcp_advise_defaults(&in);
 	struct rmcp_diag_opts o = { .envp = environ };
-	struct strlist torch = { 0 }, python = { 0 };
+	struct rmcp_strlist torch = { 0 }, python = { 0 };
 	bool json = false, no_doctor = false, no_cache = false;
 	int opt, status = RMCP_EXIT_OK;
 
@@ -216,7 +188,7 @@ int cmd_advise(int argc, char **argv)
 			break;
 		case 't':
 		case 'p':
-			if (strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+			if (rmcp_strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
 				rmcp_error("advise", "out of memory");
 				status = RMCP_EXIT_IO;
 				goto out;

@@ -3,6 +3,7 @@
 #ifndef RMCP_CMD_H
 #define RMCP_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* Exit statuses shared by all commands (documented in rmcp(1)). */
@@ -27,6 +28,24 @@ extern const char *const rmcp_doctor_usage[];
 int cmd_doctor(int argc, char **argv);
 extern const char *const rmcp_advise_usage[];
 int cmd_advise(int argc, char **argv);
+extern const char *const rmcp_probe_usage[];
+int cmd_probe(int argc, char **argv);
+extern const char *const rmcp_run_usage[];
+int cmd_run(int argc, char **argv);
+extern const char *const rmcp_env_usage[];
+int cmd_env(int argc, char **argv);
+
+/* "rmcp: <cmd>: message" and "usage: <synopsis>" on stderr; returns status (each command's
+ * own usage_error macro passes its name, synopsis and usage exit status). */
+int rmcp_usage_error(const char *cmd, const char *synopsis, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* A NULL-terminated list of borrowed strings (repeated options such as --torch DIR). */
+struct rmcp_strlist {
+	const char **v;
+	size_t n;
+};
+int rmcp_strlist_add(struct rmcp_strlist *l, const char *s);	/* 0 or -ENOMEM */
 
 /* Print "rmcp: <cmd>: message" to stderr. */
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

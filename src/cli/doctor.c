@@ -56,22 +56,6 @@ static void doctor_usage(FILE *out)
 
 enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
 
-struct strlist {
-	const char **v;
-	size_t n;
-};
-
-static int strlist_add(struct strlist *l, const char *s)
-{
-	const char **nv = realloc(l->v, (l->n + 2) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	l->v = nv;
-	l->v[l->n++] = s;
-	l->v[l->n] = NULL;
-	return 0;
-}
-
 /* $XDG_CACHE_HOME/rmcp, else $HOME/.cache/rmcp (XDG Base Directory specification). */
 static int cache_dir(char *buf, size_t cap)
 {
@@ -86,19 +70,7 @@ static int cache_dir(char *buf, size_t cap)
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rmcp_error("doctor", "%s", msg);
-	fprintf(stderr, "usage: %s\n", rmcp_doctor_usage[0]);
-	return RMCP_EXIT_USAGE;
-}
+#define usage_error(...) rmcp_usage_error("doctor", rmcp_doctor_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
 
 static int render(FILE *out, enum format fmt, const struct rmcp_diagnosis *d, bool verbose)
 {
@@ -171,7 +143,7 @@ int cmd_doctor(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rmcp_diag_opts o = { .envp = environ };
-	struct strlist torch = { 0 }, python = { 0 };
+	struct rmcp_strlist torch = { 0 }, python = { 0 };
 	enum format fmt = FMT_TEXT;
 	bool json_flag = false, format_set = false, no_cache = false, verbose = false;
 	const char *output = NULL;
@@ -186,7 +158,7 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		case 't':
 		case 'p':
-			if (strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+			if (rmcp_strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
 				rmcp_error("doctor", "out of memory");
 				status = RMCP_EXIT_IO;
 				goto out;

@@ -16,6 +16,12 @@ static const struct rmcp_cmd commands[] = {
 	  rmcp_doctor_usage },
 	{ "advise", cmd_advise, "rank this GPU, a native build, a new GPU, the cloud and the CPU by cost",
 	  rmcp_advise_usage },
+	{ "probe", cmd_probe, "prove the GPU computes: HIP memory round trips and a MIOpen convolution, under a watchdog",
+	  rmcp_probe_usage },
+	{ "run", cmd_run, "run a command with the environment the diagnosis calls for, on the CPU if the GPU cannot work",
+	  rmcp_run_usage },
+	{ "env", cmd_env, "print the environment `rmcp run` applies, as shell export/unset lines or JSON",
+	  rmcp_env_usage },
 };
 
 void rmcp_error(const char *cmd, const char *fmt, ...)

@@ -190,7 +190,7 @@ int rmcp_advise_compute(const struct rmcp_advise_in *in, struct rmcp_advise_out 
 		snprintf(r->note, sizeof(r->note), "needs %.0f CPU hours a month, more than the %.0f you can spare",
 			 cpu_hours, in->cpu_hours_max);
 	} else {
-		snprintf(r->note, sizeof(r->note), "free, %.0fx slower: rmcp run --device cpu (coming)", in->speedup);
+		snprintf(r->note, sizeof(r->note), "free, %.0fx slower: rmcp run --device cpu -- CMD", in->speedup);
 	}
 	qsort(out->rows, out->n, sizeof(out->rows[0]), cmp_rows);
 	return 0;

@@ -280,6 +280,15 @@ static void help_matches_man(void **state)
 	check_help_in_man("advise");
 }
 
+/* rmcp probe, run and env (issue 6). */
+static void help_matches_man_run(void **state)
+{
+	(void)state;
+	check_help_in_man("probe");
+	check_help_in_man("run");
+	check_help_in_man("env");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +299,7 @@ int main(void)
 		cmocka_unit_test(broken_files_reported),
 		cmocka_unit_test(write_error),
 		cmocka_unit_test(help_matches_man),
+		cmocka_unit_test(help_matches_man_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,15 @@
 #include <zstd.h>
 
 #include "stub_record.h"
+/* ---- rmcp probe behaviours (issue 6, stub_behaviour.h): RMCP_STUB_BEHAVIOUR ---- */
+#include "stub_behaviour.h"
+#define STUB_BEHAVE(name)                                  \
+	do {                                               \
+		int behave_rc_ = stub_behave(name);         \
+		if (behave_rc_)                             \
+			return ret((hipError_t)behave_rc_);    \
+	} while (0)
+/* ---- end of rmcp probe behaviours ---- */
 #include "banned.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -509,6 +518,7 @@ struct modfunc {
 EXPORT hipError_t hipModuleLoadData(hipModule_t *module, const void *image)
 {
 	ensure_init();
+	STUB_BEHAVE("hipModuleLoadData");
 	if (!module || !image)
 		return ret(hipErrorInvalidValue);
 	struct module *m = calloc(1, sizeof(*m));
@@ -650,6 +660,7 @@ EXPORT hipError_t stub_hcc_module_launch(hipFunction_t f, uint32_t gx, uint32_t 
 EXPORT hipError_t hipInit(unsigned int flags)
 {
 	ensure_init();
+	STUB_BEHAVE("hipInit");
 	stub_record("hipInit flags=%u", flags);
 	return ret(hipSuccess);
 }
@@ -657,6 +668,7 @@ EXPORT hipError_t hipInit(unsigned int flags)
 EXPORT hipError_t hipGetDeviceCount(int *count)
 {
 	ensure_init();
+	STUB_BEHAVE("hipGetDeviceCount");
 	if (!count)
 		return ret(hipErrorInvalidValue);
 	*count = 1;
@@ -673,12 +685,14 @@ EXPORT hipError_t hipGetDevice(int *deviceId)
 
 EXPORT hipError_t hipSetDevice(int deviceId)
 {
+	STUB_BEHAVE("hipSetDevice");
 	return ret(deviceId == 0 ? hipSuccess : hipErrorInvalidDevice);
 }
 
 EXPORT hipError_t hipGetDeviceProperties(hipDeviceProp_t *prop, int deviceId)
 {
 	ensure_init();
+	STUB_BEHAVE("hipGetDeviceProperties");
 	if (!prop || deviceId != 0)
 		return ret(hipErrorInvalidValue);
 	memset(prop, 0, sizeof(*prop));
@@ -713,6 +727,9 @@ EXPORT const char *hipGetErrorName(hipError_t hip_error)
 	case hipErrorInvalidValue: return "hipErrorInvalidValue";
 	case hipErrorInvalidDeviceFunction: return "hipErrorInvalidDeviceFunction";
 	case hipErrorNoBinaryForGpu: return "hipErrorNoBinaryForGpu";
+	case hipErrorOutOfMemory: return "hipErrorOutOfMemory";		/* rmcp probe tests */
+	case hipErrorNoDevice: return "hipErrorNoDevice";
+	case hipErrorInvalidDevice: return "hipErrorInvalidDevice";
 	default: return "hipErrorUnknown";
 	}
 }
@@ -766,6 +783,7 @@ static hipError_t host_malloc(const char *api, void **ptr, size_t size, unsigned
 
 EXPORT hipError_t hipHostMalloc(void **ptr, size_t size, unsigned int flags)
 {
+	STUB_BEHAVE("hipHostMalloc");
 	return host_malloc("hipHostMalloc", ptr, size, flags);
 }
 
@@ -803,6 +821,7 @@ EXPORT hipError_t hipFreeHost(void *ptr)
 EXPORT hipError_t hipMalloc(void **ptr, size_t size)
 {
 	ensure_init();
+	STUB_BEHAVE("hipMalloc");
 	hipError_t rc = ptr ? pool_alloc(pool_gpu_coarse, size ? size : 1, ptr) : hipErrorInvalidValue;
 	stub_record("hipMalloc size=%zu rc=%d", size, (int)rc);
 	return ret(rc);
@@ -844,6 +863,7 @@ EXPORT hipError_t hipExtMallocWithFlags(void **ptr, size_t sizeBytes, unsigned i
 EXPORT hipError_t hipMallocManaged(void **dev_ptr, size_t size, unsigned int flags)
 {
 	ensure_init();
+	STUB_BEHAVE("hipMallocManaged");
 	hipError_t rc = hipSuccess;
 	if (!dev_ptr || (flags != hipMemAttachGlobal && flags != hipMemAttachHost))
 		rc = hipErrorInvalidValue;
@@ -887,6 +907,7 @@ EXPORT hipError_t hipHostUnregister(void *hostPtr)
 
 EXPORT hipError_t hipMemcpy(void *dst, const void *src, size_t sizeBytes, hipMemcpyKind kind)
 {
+	STUB_BEHAVE("hipMemcpy");
 	(void)kind;
 	if (sizeBytes)
 		memmove(dst, src, sizeBytes);
@@ -979,3 +1000,33 @@ EXPORT hipError_t hipDrvLaunchKernelEx(const void *config, hipFunction_t f, void
 	return launch_module("hipDrvLaunchKernelEx", f, 1, 1, 1, 1, 1, 1, 0);
 }
 #endif
+
+/* ---- rmcp probe (issue 6): the entry points it asks for device facts ---- */
+
+EXPORT hipError_t hipDeviceGetName(char *name, int len, hipDevice_t device)
+{
+	ensure_init();
+	if (!name || len <= 0 || device != 0)
+		return ret(hipErrorInvalidValue);
+	snprintf(name, (size_t)len, "rmcp test double (%s)", isa);
+	return ret(hipSuccess);
+}
+
+/* HIP_VERSION of the release each double stands in for (major*10^7 + minor*10^5 + patch). */
+EXPORT hipError_t hipRuntimeGetVersion(int *runtimeVersion)
+{
+	if (!runtimeVersion)
+		return ret(hipErrorInvalidValue);
+#ifdef STUB_HIP6
+	*runtimeVersion = 60241134;
+#else
+	*runtimeVersion = 50221153;
+#endif
+	return ret(hipSuccess);
+}
+
+EXPORT hipError_t hipDriverGetVersion(int *driverVersion)
+{
+	return hipRuntimeGetVersion(driverVersion);
+}
+/* ---- end of rmcp probe entry points ---- */

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* rmcp env: the profile `rmcp run` applies, as shell lines or JSON (src/lib/profile.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "cache.h"
+#include "cmd.h"
+#include "probe.h"
+#include "profile.h"
+#include "banned.h"
+
+extern char **environ;
+
+const char *const rmcp_env_usage[] = {
+	"rmcp env [--device auto|gpu|cpu] [--json] [--shell sh|fish] [--memory MODE] [--guard MODE]",
+	"         [--sysroot DIR] [--torch DIR] [--python PATH] [--probe-timeout S] [--no-cache]",
+	NULL,
+};
+
+static const char env_help[] =
+	"Print the environment `rmcp run` would give a command, as shell lines for your own\n"
+	"scripts, job scripts and shell prologs (Slurm): `export NAME='value'` and\n"
+	"`unset NAME` (fish: set -gx / set -e), each after a comment with the rule and why.\n"
+	"Values are computed from the environment rmcp env runs in (LD_PRELOAD keeps what\n"
+	"was there). Usage: eval \"$(rmcp env)\". In a systemd unit, let rmcp apply it:\n"
+	"ExecStart=/usr/bin/rmcp run -- CMD.\n"
+	"\n"
+	"options:\n"
+	"  -d, --device MODE   auto (default): probe the GPU under the profile (cached) and\n"
+	"                      print the CPU profile if it fails; gpu; cpu (as rmcp run)\n"
+	"  -j, --json          print JSON (schema: docs/run.schema.json)\n"
+	"  -S, --shell SHELL   sh (default: POSIX sh, bash, zsh) or fish\n"
+	"  -m, --memory MODE   librmcp.so memory policy: default, noncoherent or coarse\n"
+	"  -g, --guard MODE    librmcp.so guard: block (default), warn, or off (no preload)\n"
+	"  -s, --sysroot DIR   read the machine under DIR instead of /\n"
+	"  -t, --torch DIR     also judge the PyTorch package in DIR (as rmcp doctor --torch)\n"
+	"  -p, --python PATH   also look in this python's site-packages (as rmcp doctor)\n"
+	"      --probe-timeout S\n"
+	"                      the probe's watchdog in seconds (default 120)\n"
+	"  -n, --no-cache      probe again instead of using a cached probe\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"exit status: 0 printed; 2 usage error; 4 the machine could not be read or the output\n"
+	"not written.\n";
+
+static void env_usage(FILE *out)
+{
+	fprintf(out, "usage: %s\n       %s\n\n%s", rmcp_env_usage[0], rmcp_env_usage[1], env_help);
+}
+
+#define usage_error(...) rmcp_usage_error("env", rmcp_env_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+static int print_json(const struct rmcp_profile *p, enum rmcp_device_mode mode,
+		      const struct rmcp_probe_result *probe)
+{
+	json_object *j = json_object_new_object();
+	json_object *prof = rmcp_profile_json(p);
+	json_object *pj = probe ? rmcp_probe_json(probe) : NULL;
+	if (!j || !prof || (probe && !pj)) {
+		json_object_put(j);
+		json_object_put(prof);
+		json_object_put(pj);
+		return -ENOMEM;
+	}
+	json_object_object_add(j, "device_requested", json_object_new_string(rmcp_device_mode_name(mode)));
+	json_object_object_add(j, "profile", prof);
+	json_object_object_add(j, "probe", pj);
+	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+	return 0;
+}
+
+int cmd_env(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "shell", required_argument, NULL, 'S' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "guard", required_argument, NULL, 'g' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "torch", required_argument, NULL, 't' },
+		{ "python", required_argument, NULL, 'p' },
+		{ "probe-timeout", required_argument, NULL, 'P' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const memory_modes[] = { "default", "noncoherent", "coarse", NULL };
+	static const char *const guard_modes[] = { "block", "warn", "off", NULL };
+	enum rmcp_device_mode mode = RMCP_DEVICE_AUTO;
+	enum rmcp_shell shell = RMCP_SHELL_SH;
+	bool json = false, no_cache = false;
+	const char *memory = NULL, *guard = NULL, *sysroot = NULL;
+	struct rmcp_strlist torch = { 0 }, python = { 0 };
+	double timeout = 120;
+	int opt, status = RMCP_EXIT_USAGE;
+	struct rmcp_profile *p = NULL;
+	struct rmcp_probe_result *probe = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":d:jS:m:g:s:t:p:nh", longopts, NULL)) != -1) {
+		char *end;
+		switch (opt) {
+		case 'd':
+			if (rmcp_device_mode_parse(optarg, &mode) < 0) {
+				status = usage_error("--device '%s': expected auto, gpu or cpu", optarg);
+				goto out;
+			}
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'S':
+			if (rmcp_shell_parse(optarg, &shell) < 0) {
+				status = usage_error("--shell '%s': expected sh or fish", optarg);
+				goto out;
+			}
+			break;
+		case 'm':
+			if (!one_of(optarg, memory_modes)) {
+				status = usage_error("--memory '%s': expected default, noncoherent or coarse", optarg);
+				goto out;
+			}
+			memory = optarg;
+			break;
+		case 'g':
+			if (!one_of(optarg, guard_modes)) {
+				status = usage_error("--guard '%s': expected block, warn or off", optarg);
+				goto out;
+			}
+			guard = optarg;
+			break;
+		case 's':
+			sysroot = optarg;
+			break;
+		case 't':
+		case 'p':
+			if (rmcp_strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+				rmcp_error("env", "out of memory");
+				status = RMCP_EXIT_IO;
+				goto out;
+			}
+			break;
+		case 'P':
+			errno = 0;
+			timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(timeout > 0) || timeout > 86400) {
+				status = usage_error("--probe-timeout '%s': expected seconds, more than 0", optarg);
+				goto out;
+			}
+			break;
+		case 'n':
+			no_cache = true;
+			break;
+		case 'h':
+			env_usage(stdout);
+			status = rmcp_finish_stdout("env", RMCP_EXIT_OK);
+			goto out;
+		case ':':
+			status = usage_error("option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			status = usage_error("unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		status = usage_error("unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (sysroot) {
+		struct stat st;
+		if (stat(sysroot, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			rmcp_error("env", "--sysroot %s: not a directory", sysroot);
+			goto out;
+		}
+	}
+	char preload[4096], cache[4096];
+	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
+	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
+	struct rmcp_profile_opts po = {
+		.sysroot = sysroot,
+		.envp = environ,
+		.torch_dirs = torch.v,
+		.python_paths = python.v,
+		.cache_dir = have_cache ? cache : NULL,
+		.preload = have_preload ? preload : NULL,
+		.guard = guard,
+		.memory = memory,
+	};
+	struct rmcp_profile_auto pa = {
+		.mode = mode,
+		.timeout_s = timeout,
+		.use_cache = !no_cache,
+		.cache_dir = have_cache ? cache : NULL,
+	};
+	p = calloc(1, sizeof(*p));
+	probe = calloc(1, sizeof(*probe));
+	status = RMCP_EXIT_IO;
+	if (!p || !probe) {
+		rmcp_error("env", "out of memory");
+		goto out;
+	}
+	struct rmcp_err err = { 0 };
+	bool probed = false;
+	if (rmcp_profile_resolve(&po, &pa, p, probe, &probed, &err) < 0) {
+		rmcp_error("env", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
+		goto out;
+	}
+	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!guard || strcmp(guard, "off") != 0))
+		rmcp_error("env", "librmcp.so not found next to rmcp (set RMCP_PRELOAD): no LD_PRELOAD line");
+	int rc = json ? print_json(p, mode, probed ? probe : NULL) : rmcp_profile_write_shell(stdout, p, shell);
+	if (rc < 0) {
+		rmcp_error("env", "%s", rmcp_strerror(rc));
+		goto out;
+	}
+	status = rmcp_finish_stdout("env", RMCP_EXIT_OK);
+out:
+	free(p);
+	free(probe);
+	free(torch.v);
+	free(python.v);
+	return status;
+}

@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rmcp run: start a command with the environment the diagnosis calls for (src/lib/profile.h),
+ * on the CPU when the GPU cannot work.
+ *
+ * Without --retry-on-gpu-fault rmcp execs the command: it disappears from the process tree,
+ * so exit status, signals, the terminal and job control are the command's own. With it,
+ * rmcp stays as the parent: it passes the command's stderr through unchanged while watching
+ * it for ROCr's fault text, forwards the signals it is sent, and runs the command once more
+ * on the CPU if it died of a GPU fault. A command killed by signal N makes rmcp exit with
+ * 128+N, as shells report it (rmcp does not re-raise the signal: a SIGSEGV or SIGABRT of the
+ * command would otherwise make rmcp itself dump core).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "cmd.h"
+#include "probe.h"
+#include "profile.h"
+#include "banned.h"
+
+extern char **environ;
+
+/* Like env(1), timeout(1) and nice(1): statuses a command rarely uses, so a caller can tell
+ * rmcp's own failure from the command's. */
+enum {
+	RUN_EXIT_FAILED = 125,		/* rmcp run itself failed (usage, machine unreadable) */
+	RUN_EXIT_CANNOT_EXEC = 126,	/* found but not executable */
+	RUN_EXIT_NOT_FOUND = 127,	/* command not found */
+};
+
+const char *const rmcp_run_usage[] = {
+	"rmcp run [--device auto|gpu|cpu] [--memory MODE] [--guard MODE] [--retry-on-gpu-fault]",
+	"         [--sysroot DIR] [--torch DIR] [--python PATH] [--probe-timeout S] [--no-cache]",
+	"         [--] CMD [ARGS...]",
+	NULL,
+};
+
+static const char run_help[] =
+	"Run CMD with the environment the diagnosis calls for: the override the knowledge base\n"
+	"says is sound for this GPU (never 10.3.0 on a gfx101x; an unsafe one is removed), MIOpen\n"
+	"switches for solvers known to fail on it, and librmcp.so preloaded with its guard on.\n"
+	"If the GPU cannot work, CMD runs on the CPU with every GPU hidden the way HIP and\n"
+	"PyTorch honour it (ROCR_VISIBLE_DEVICES= and HIP_VISIBLE_DEVICES=-1), and one line on\n"
+	"stderr says why. `rmcp env` prints the same profile.\n"
+	"\n"
+	"options:\n"
+	"  -d, --device MODE   auto (default): probe the GPU (rmcp probe, cached) under the\n"
+	"                      profile and fall back to the CPU if it fails; gpu: the GPU\n"
+	"                      profile without probing; cpu: hide every GPU\n"
+	"  -m, --memory MODE   librmcp.so memory policy: default, noncoherent or coarse\n"
+	"                      (docs/memory-policy.md)\n"
+	"  -g, --guard MODE    librmcp.so guard: block (default), warn, or off (no preload)\n"
+	"  -r, --retry-on-gpu-fault\n"
+	"                      stay as CMD's parent; if it dies printing a GPU memory fault\n"
+	"                      (ROCr's \"Memory access fault by GPU node\", an aperture\n"
+	"                      violation), run it once more on the CPU\n"
+	"  -s, --sysroot DIR   read the machine under DIR instead of / (tests, snapshots)\n"
+	"  -t, --torch DIR     also judge the PyTorch package in DIR (as rmcp doctor --torch)\n"
+	"  -p, --python PATH   also look in this python's site-packages (as rmcp doctor)\n"
+	"      --probe-timeout S\n"
+	"                      the probe's watchdog in seconds (default 120)\n"
+	"  -n, --no-cache      probe again instead of using a cached probe\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"exit status: CMD's; 128+N if CMD was killed by signal N; 125 rmcp run failed (usage\n"
+	"error, machine unreadable); 126 CMD is not executable; 127 CMD was not found.\n";
+
+static void run_usage(FILE *out)
+{
+	fprintf(out, "usage: %s\n       %s\n       %s\n\n%s", rmcp_run_usage[0], rmcp_run_usage[1],
+		rmcp_run_usage[2], run_help);
+}
+
+#define usage_error(...) rmcp_usage_error("run", rmcp_run_usage[0], RUN_EXIT_FAILED, __VA_ARGS__)
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+static const char *const memory_modes[] = { "default", "noncoherent", "coarse", NULL };
+static const char *const guard_modes[] = { "block", "warn", "off", NULL };
+
+/* ---- exec ---- */
+
+/* The status a shell gives for a command that could not be executed (POSIX 2.8.2). */
+static int exec_failed(const char *cmd, int e)
+{
+	if (e == ENOENT || e == ENOTDIR) {
+		if (strchr(cmd, '/'))
+			rmcp_error("run", "%s: %s", cmd, strerror(e));
+		else
+			rmcp_error("run", "%s: command not found", cmd);
+		return RUN_EXIT_NOT_FOUND;
+	}
+	rmcp_error("run", "%s: %s", cmd, strerror(e));
+	return RUN_EXIT_CANNOT_EXEC;
+}
+
+/* ---- supervision (--retry-on-gpu-fault) ---- */
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+#define N_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+static int sig_pipe[2] = { -1, -1 };
+/* What rmcp inherited, restored in the command: an ignored SIGINT (nohup, `cmd &`) must stay
+ * ignored, as it would across a plain exec. */
+static struct sigaction saved[N_FORWARDED + 2];
+static sigset_t saved_mask;
+
+struct sig_note {
+	int sig, code;
+};
+
+static void on_signal(int sig, siginfo_t *si, void *uctx)
+{
+	(void)uctx;
+	int saved_errno = errno;
+	struct sig_note n = { sig, si ? si->si_code : SI_USER };
+	ssize_t w = write(sig_pipe[1], &n, sizeof(n));
+	(void)w;
+	errno = saved_errno;
+}
+
+static int install_handlers(void)
+{
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -errno;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigprocmask(SIG_SETMASK, NULL, &saved_mask);
+	for (size_t i = 0; i < N_FORWARDED; i++)
+		if (sigaction(forwarded[i], &sa, &saved[i]) != 0)
+			return -errno;
+	if (sigaction(SIGCHLD, &sa, &saved[N_FORWARDED]) != 0)
+		return -errno;
+	/* our stderr may close; the command decides for itself */
+	struct sigaction ign;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, &saved[N_FORWARDED + 1]) != 0)
+		return -errno;
+	return 0;
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;	/* stderr gone: keep reading so the command never blocks */
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Fork and exec cmd with envp, its stderr into err_w. Returns the pid or -errno. */
+static pid_t spawn(char **argv, char **envp, int err_w)
+{
+	/* The child learns about exec failure through this pipe (closed by a good exec). */
+	int status_pipe[2];
+	if (pipe2(status_pipe, O_CLOEXEC) != 0)
+		return -errno;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(status_pipe[0]);
+		close(status_pipe[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		for (size_t i = 0; i < N_FORWARDED; i++)
+			sigaction(forwarded[i], &saved[i], NULL);
+		sigaction(SIGCHLD, &saved[N_FORWARDED], NULL);
+		sigaction(SIGPIPE, &saved[N_FORWARDED + 1], NULL);
+		sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+		/* rmcp dying (SIGKILL) must not leave the command orphaned and running */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(err_w, 2);
+		execvpe(argv[0], argv, envp);
+		int e = errno;
+		ssize_t w = write(status_pipe[1], &e, sizeof(e));
+		(void)w;
+		_exit(e == ENOENT || e == ENOTDIR ? RUN_EXIT_NOT_FOUND : RUN_EXIT_CANNOT_EXEC);
+	}
+	close(status_pipe[1]);
+	int e = 0;
+	ssize_t n;
+	while ((n = read(status_pipe[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(status_pipe[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return -e;
+	}
+	return pid;
+}
+
+struct outcome {
+	int status;		/* wait status */
+	bool gpu_fault;		/* the fault text went by on stderr */
+	char fault[512];
+};
+
+/*
+ * Run argv under supervision: stderr passed through byte for byte and scanned; signals
+ * sent to rmcp by a process (kill, systemd, Slurm) forwarded to the command. Signals from
+ * the terminal (si_code SI_KERNEL) already reached the command, which is in the same
+ * foreground process group, so they are not sent twice.
+ */
+static int supervise(char **argv, char **envp, struct outcome *out)
+{
+	int err_pipe[2];
+	if (pipe2(err_pipe, O_CLOEXEC) != 0)
+		return -errno;
+	pid_t pid = spawn(argv, envp, err_pipe[1]);
+	close(err_pipe[1]);
+	if (pid < 0) {
+		close(err_pipe[0]);
+		return (int)pid;
+	}
+	struct rmcp_sigscan scan;
+	rmcp_sigscan_init(&scan);
+	struct pollfd p[2] = { { err_pipe[0], POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
+	bool reaped = false;
+	int st = 0;
+	struct timespec reaped_at = { 0, 0 };
+	char buf[8192];
+	while (!reaped || p[0].fd >= 0) {
+		/* After the command ended, its stderr may be held open by something it started:
+		 * drain what is there (at most about 2 s of it), then stop. */
+		int rc = poll(p, 2, reaped ? 100 : -1);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (reaped) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (rc == 0 || now.tv_sec - reaped_at.tv_sec > 2)
+				break;
+		}
+		if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t n = read(p[0].fd, buf, sizeof(buf));
+			if (n > 0) {
+				write_all(2, buf, (size_t)n);
+				rmcp_sigscan_feed(&scan, buf, (size_t)n);
+			} else if (n == 0 || errno != EINTR) {
+				close(p[0].fd);
+				p[0].fd = -1;
+			}
+		}
+		if (p[1].revents & POLLIN) {
+			struct sig_note note;
+			while (read(sig_pipe[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {
+				if (note.sig == SIGCHLD || reaped)
+					continue;
+				if (note.code <= 0)	/* SI_USER, SI_QUEUE, SI_TKILL: a process sent it */
+					kill(pid, note.sig);
+			}
+		}
+		if (!reaped) {
+			pid_t w = waitpid(pid, &st, WNOHANG);
+			if (w == pid) {
+				reaped = true;
+				clock_gettime(CLOCK_MONOTONIC, &reaped_at);
+			}
+		}
+	}
+	if (p[0].fd >= 0)
+		close(p[0].fd);
+	if (!reaped)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	rmcp_sigscan_end(&scan);
+	out->status = st;
+	out->gpu_fault = scan.fault[0] != '\0';
+	snprintf(out->fault, sizeof(out->fault), "%s", scan.fault);
+	return 0;
+}
+
+static int shell_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return RUN_EXIT_FAILED;
+}
+
+static int run_retrying(char **argv, struct rmcp_profile *p, char **envp_gpu)
+{
+	int rc = install_handlers();
+	if (rc < 0) {
+		rmcp_error("run", "signal handlers: %s", strerror(-rc));
+		return RUN_EXIT_FAILED;
+	}
+	struct outcome o;
+	memset(&o, 0, sizeof(o));
+	if ((rc = supervise(argv, envp_gpu, &o)) < 0)
+		return exec_failed(argv[0], -rc);
+	bool failed = !WIFEXITED(o.status) || WEXITSTATUS(o.status) != 0;
+	if (!(failed && o.gpu_fault))
+		return shell_status(o.status);
+	rmcp_profile_make_cpu(p, "it died of a GPU memory fault on the GPU");
+	char **envp_cpu = NULL;
+	if (rmcp_profile_apply(p, environ, &envp_cpu) < 0) {
+		rmcp_error("run", "out of memory");
+		return shell_status(o.status);
+	}
+	rmcp_error("run", "%s died of a GPU memory fault (%.160s); running it again on the CPU",
+		   argv[0], o.fault);
+	struct outcome again;
+	memset(&again, 0, sizeof(again));
+	rc = supervise(argv, envp_cpu, &again);
+	rmcp_envp_free(envp_cpu);
+	if (rc < 0)
+		return exec_failed(argv[0], -rc);
+	return shell_status(again.status);
+}
+
+/* ---- the command ---- */
+
+struct run_opts {
+	enum rmcp_device_mode mode;
+	const char *memory, *guard, *sysroot;
+	struct rmcp_strlist torch, python;
+	double timeout;
+	bool retry, no_cache;
+};
+
+static int parse_args(int argc, char **argv, struct run_opts *o, int *first)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "guard", required_argument, NULL, 'g' },
+		{ "retry-on-gpu-fault", no_argument, NULL, 'r' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "torch", required_argument, NULL, 't' },
+		{ "python", required_argument, NULL, 'p' },
+		{ "probe-timeout", required_argument, NULL, 'P' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	optind = 1;
+	opterr = 0;
+	/* "+": options end at CMD, so `rmcp run python3 -c ...` needs no "--" */
+	while ((opt = getopt_long(argc, argv, "+:d:m:g:rs:t:p:nh", longopts, NULL)) != -1) {
+		char *end;
+		switch (opt) {
+		case 'd':
+			if (rmcp_device_mode_parse(optarg, &o->mode) < 0)
+				return usage_error("--device '%s': expected auto, gpu or cpu", optarg);
+			break;
+		case 'm':
+			if (!one_of(optarg, memory_modes))
+				return usage_error("--memory '%s': expected default, noncoherent or coarse", optarg);
+			o->memory = optarg;
+			break;
+		case 'g':
+			if (!one_of(optarg, guard_modes))
+				return usage_error("--guard '%s': expected block, warn or off", optarg);
+			o->guard = optarg;
+			break;
+		case 'r':
+			o->retry = true;
+			break;
+		case 's':
+			o->sysroot = optarg;
+			break;
+		case 't':
+		case 'p':
+			if (rmcp_strlist_add(opt == 't' ? &o->torch : &o->python, optarg) < 0) {
+				rmcp_error("run", "out of memory");
+				return RUN_EXIT_FAILED;
+			}
+			break;
+		case 'P':
+			errno = 0;
+			o->timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->timeout > 0) || o->timeout > 86400)
+				return usage_error("--probe-timeout '%s': expected seconds, more than 0", optarg);
+			break;
+		case 'n':
+			o->no_cache = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return rmcp_finish_stdout("run", RMCP_EXIT_OK) == RMCP_EXIT_OK ? -1 : RMCP_EXIT_IO;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command to run");
+	if (o->sysroot) {
+		struct stat st;
+		if (stat(o->sysroot, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			rmcp_error("run", "--sysroot %s: not a directory", o->sysroot);
+			return RUN_EXIT_FAILED;
+		}
+	}
+	*first = optind;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { .mode = RMCP_DEVICE_AUTO, .timeout = 120 };
+	int first = 0, status = RUN_EXIT_FAILED;
+	int rc = parse_args(argc, argv, &o, &first);
+	struct rmcp_profile *p = NULL;
+	char **envp = NULL;
+	if (rc != 0) {
+		status = rc < 0 ? RMCP_EXIT_OK : rc;	/* -1: --help printed */
+		goto out;
+	}
+	char preload[4096], cache[4096], probe_cache[4096];
+	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
+	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
+	snprintf(probe_cache, sizeof(probe_cache), "%s", cache);
+	struct rmcp_profile_opts po = {
+		.sysroot = o.sysroot,
+		.envp = environ,
+		.torch_dirs = o.torch.v,
+		.python_paths = o.python.v,
+		.cache_dir = have_cache ? cache : NULL,
+		.preload = have_preload ? preload : NULL,
+		.guard = o.guard,
+		.memory = o.memory,
+	};
+	struct rmcp_profile_auto pa = {
+		.mode = o.mode,
+		.device = 0,
+		.timeout_s = o.timeout,
+		.use_cache = !o.no_cache,
+		.cache_dir = have_cache ? probe_cache : NULL,
+	};
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		rmcp_error("run", "out of memory");
+		goto out;
+	}
+	struct rmcp_err err = { 0 };
+	bool probed = false;
+	if (rmcp_profile_resolve(&po, &pa, p, NULL, &probed, &err) < 0) {
+		rmcp_error("run", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
+		goto out;
+	}
+	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!o.guard || strcmp(o.guard, "off") != 0))
+		rmcp_error("run", "librmcp.so not found next to rmcp (set RMCP_PRELOAD); running without the guard");
+	if (p->kind == RMCP_PROFILE_CPU && o.mode == RMCP_DEVICE_AUTO)
+		rmcp_error("run", "%s (ROCR_VISIBLE_DEVICES= HIP_VISIBLE_DEVICES=-1)", p->reason);
+	if (rmcp_profile_apply(p, environ, &envp) < 0) {
+		rmcp_error("run", "out of memory");
+		goto out;
+	}
+	char **cmd = argv + first;
+	if (o.retry && p->kind == RMCP_PROFILE_GPU) {
+		status = run_retrying(cmd, p, envp);
+		goto out;
+	}
+	fflush(NULL);
+	execvpe(cmd[0], cmd, envp);
+	status = exec_failed(cmd[0], errno);
+out:
+	rmcp_envp_free(envp);
+	free(p);
+	free(o.torch.v);
+	free(o.python.v);
+	return status;
+}
