@@ -53,9 +53,35 @@ static bool worth_scanning(const uint8_t *head, size_t n, const char *path)
 	return has_suffix(b, ".kdb") || strncmp(b, "TensileLibrary", 14) == 0;
 }
 
+/* A directory walk reports what carries (or fails to show) GPU code, not every host library
+ * or static archive; a file named on the command line is always reported. */
+static bool worth_reporting(const struct rmcp_file *f)
+{
+	return f->n_targets || f->n_entries || f->error || (f->note && !f->container);
+}
+
+struct dir_filter {
+	rmcp_scan_cb cb;
+	void *ctx;
+};
+
+static void dir_filter_cb(void *vctx, struct rmcp_file *f)
+{
+	struct dir_filter *d = vctx;
+	if (worth_reporting(f))
+		d->cb(d->ctx, f);
+	else
+		rmcp_file_release(f);
+}
+
 static int scan_mapped(const char *path, const uint8_t *buf, size_t len, bool in_dir,
 		       const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
 {
+	struct dir_filter filter = { cb, ctx };
+	if (in_dir && (rmcp_is_zip(buf, len) || rmcp_is_ar(buf, len))) {
+		cb = dir_filter_cb;
+		ctx = &filter;
+	}
 	if (rmcp_is_zip(buf, len))
 		return rmcp_scan_zip(buf, len, path, opts, cb, ctx);
 	if (rmcp_is_ar(buf, len))
@@ -69,9 +95,7 @@ static int scan_mapped(const char *path, const uint8_t *buf, size_t len, bool in
 		free(f);
 		return rc;
 	}
-	/* A directory walk reports what carries (or fails to show) GPU code, not every
-	 * host library; a file named on the command line is always reported. */
-	if (in_dir && !f->n_targets && !f->n_entries && !f->error && !f->note) {
+	if (in_dir && !worth_reporting(f)) {
 		rmcp_file_release(f);
 		free(f);
 		return 0;

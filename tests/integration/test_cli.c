@@ -214,6 +214,35 @@ static void broken_files_reported(void **state)
 	free(r.out);
 }
 
+/* A directory walk reports what carries GPU code: archive members with bundles, not a
+ * host-only archive (which, named on the command line, is still reported). */
+static void dir_walk_filters(void **state)
+{
+	(void)state;
+	char *d = fx("walk"), *host = fx("walk/libhost.a");
+	struct run_result r = rmcp("scan", "--json", d, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	json_object *root = parse(&r);
+	json_object *files = get(root, "files");
+	size_t members = 0;
+	for (size_t i = 0; i < json_object_array_length(files); i++) {
+		const char *p = json_object_get_string(get(json_object_array_get_idx(files, i), "path"));
+		assert_null(strstr(p, "libhost.a"));
+		members += strstr(p, "libhip.a(") != NULL;
+	}
+	assert_int_equal(members, 2);
+	json_object_put(root);
+	free(r.out);
+	r = rmcp("scan", "--json", host, NULL, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	root = parse(&r);
+	assert_string_equal(json_object_get_string(get(file_by_suffix(root, "/libhost.a"), "format")), "archive");
+	json_object_put(root);
+	free(r.out);
+	free(d);
+	free(host);
+}
+
 static void write_error(void **state)
 {
 	(void)state;
@@ -297,6 +326,7 @@ int main(void)
 		cmocka_unit_test(target_exit_codes),
 		cmocka_unit_test(wheel_covers),
 		cmocka_unit_test(broken_files_reported),
+		cmocka_unit_test(dir_walk_filters),
 		cmocka_unit_test(write_error),
 		cmocka_unit_test(help_matches_man),
 		cmocka_unit_test(help_matches_man_run),
