@@ -3,13 +3,13 @@
  * GPU, the cloud or the CPU, ranked from the doctor's verdict and the user's figures. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "advise.h"
+#include "cache.h"
 #include "cmd.h"
 #include "verdict.h"
 #include "banned.h"
@@ -237,13 +237,7 @@ int cmd_advise(int argc, char **argv)
 	}
 	if (!no_doctor) {
 		char cache[4096];
-		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-		int n = -1;
-		if (xdg && xdg[0] == '/')
-			n = snprintf(cache, sizeof(cache), "%s/rmcp", xdg);
-		else if (home && *home)
-			n = snprintf(cache, sizeof(cache), "%s/.cache/rmcp", home);
-		o.cache_dir = !no_cache && n > 0 && (size_t)n < sizeof(cache) ? cache : NULL;
+		o.cache_dir = !no_cache && rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0 ? cache : NULL;
 		o.torch_dirs = torch.v;
 		o.python_paths = python.v;
 		if ((status = run_doctor(&o, &in)) != 0)

@@ -47,6 +47,10 @@ struct rmcp_strlist {
 };
 int rmcp_strlist_add(struct rmcp_strlist *l, const char *s);	/* 0 or -ENOMEM */
 
+/* dir exists and is a directory (--sysroot, --torch); else "rmcp: <cmd>: <opt> <dir>: why"
+ * on stderr and -1. */
+int rmcp_check_dir(const char *cmd, const char *opt, const char *dir);
+
 /* Print "rmcp: <cmd>: message" to stderr. */
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

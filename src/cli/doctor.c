@@ -2,13 +2,12 @@
 /* rmcp doctor: can this machine train PyTorch on its AMD GPU now, why, and what next? */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cmd.h"
 #include "report_doctor.h"
 #include "verdict.h"
@@ -55,20 +54,6 @@ static void doctor_usage(FILE *out)
 }
 
 enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
-
-/* $XDG_CACHE_HOME/rmcp, else $HOME/.cache/rmcp (XDG Base Directory specification). */
-static int cache_dir(char *buf, size_t cap)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int n;
-	if (xdg && xdg[0] == '/')
-		n = snprintf(buf, cap, "%s/rmcp", xdg);
-	else if (home && *home)
-		n = snprintf(buf, cap, "%s/.cache/rmcp", home);
-	else
-		return -1;
-	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
 
 #define usage_error(...) rmcp_usage_error("doctor", rmcp_doctor_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
 
@@ -209,16 +194,12 @@ int cmd_doctor(int argc, char **argv)
 	if (json_flag)
 		fmt = FMT_JSON;
 	if (o.sysroot) {
-		struct stat st;
-		const char *why = NULL;
-		if (stat(o.sysroot, &st) != 0)
-			why = strerror(errno);
-		else if (!S_ISDIR(st.st_mode))
-			why = "not a directory";
-		else if (access(o.sysroot, R_OK | X_OK) != 0)
-			why = strerror(errno);
-		if (why) {
-			rmcp_error("doctor", "--sysroot %s: %s", o.sysroot, why);
+		bool ok = rmcp_check_dir("doctor", "--sysroot", o.sysroot) == 0;
+		if (ok && access(o.sysroot, R_OK | X_OK) != 0) {
+			rmcp_error("doctor", "--sysroot %s: %s", o.sysroot, strerror(errno));
+			ok = false;
+		}
+		if (!ok) {
 			status = RMCP_EXIT_USAGE;
 			goto out;
 		}
@@ -235,7 +216,7 @@ int cmd_doctor(int argc, char **argv)
 			goto out;
 		}
 	char cache[4096];
-	o.cache_dir = !no_cache && cache_dir(cache, sizeof(cache)) == 0 ? cache : NULL;
+	o.cache_dir = !no_cache && rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0 ? cache : NULL;
 	o.torch_dirs = torch.v;
 	o.python_paths = python.v;
 

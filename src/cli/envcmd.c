@@ -2,11 +2,9 @@
 /* rmcp env: the profile `rmcp run` applies, as shell lines or JSON (src/lib/profile.h). */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -184,13 +182,8 @@ int cmd_env(int argc, char **argv)
 		status = usage_error("unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (sysroot) {
-		struct stat st;
-		if (stat(sysroot, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			rmcp_error("env", "--sysroot %s: not a directory", sysroot);
-			goto out;
-		}
-	}
+	if (sysroot && rmcp_check_dir("env", "--sysroot", sysroot) < 0)
+		goto out;
 	char preload[4096], cache[4096];
 	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
 	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;

@@ -2,11 +2,9 @@
 /* rmcp probe: does the GPU compute correctly? HIP + MIOpen in a child under a watchdog. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,20 +113,6 @@ static void print_text(const struct rmcp_probe_result *r)
 	}
 }
 
-static int check_dir(const char *opt, const char *dir)
-{
-	struct stat st;
-	if (stat(dir, &st) != 0) {
-		rmcp_error("probe", "%s %s: %s", opt, dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		rmcp_error("probe", "%s %s: not a directory", opt, dir);
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -186,14 +170,14 @@ int cmd_probe(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (torch && hip)
 		return usage_error("--torch and --hip both name the runtime: give one");
-	if (sysroot && check_dir("--sysroot", sysroot) < 0)
+	if (sysroot && rmcp_check_dir("probe", "--sysroot", sysroot) < 0)
 		return RMCP_EXIT_USAGE;
 	char torch_dir[4096];
 	if (torch) {
 		/* like rmcp doctor --torch: a path on the examined machine */
 		bool live = !sysroot || strcmp(sysroot, "/") == 0;
 		snprintf(torch_dir, sizeof(torch_dir), "%s%s", live ? "" : sysroot, torch);
-		if (check_dir("--torch", torch_dir) < 0)
+		if (rmcp_check_dir("probe", "--torch", torch_dir) < 0)
 			return RMCP_EXIT_USAGE;
 	}
 	struct rmcp_probe_opts po = { .device = device, .timeout_s = timeout };

@@ -16,12 +16,10 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -421,13 +419,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *first)
 	}
 	if (optind >= argc)
 		return usage_error("no command to run");
-	if (o->sysroot) {
-		struct stat st;
-		if (stat(o->sysroot, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			rmcp_error("run", "--sysroot %s: not a directory", o->sysroot);
-			return RUN_EXIT_FAILED;
-		}
-	}
+	if (o->sysroot && rmcp_check_dir("run", "--sysroot", o->sysroot) < 0)
+		return RUN_EXIT_FAILED;
 	*first = optind;
 	return 0;
 }

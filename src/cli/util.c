@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "banned.h"
@@ -28,5 +30,19 @@ int rmcp_strlist_add(struct rmcp_strlist *l, const char *s)
 	l->v = nv;
 	l->v[l->n++] = s;
 	l->v[l->n] = NULL;
+	return 0;
+}
+
+int rmcp_check_dir(const char *cmd, const char *opt, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		rmcp_error(cmd, "%s %s: %s", opt, dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rmcp_error(cmd, "%s %s: not a directory", opt, dir);
+		return -1;
+	}
 	return 0;
 }
