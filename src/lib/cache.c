@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "version.h"
 #include "banned.h"
 
@@ -309,25 +310,6 @@ int rmcp_cache_put(struct rmcp_cache *c, const char *path, const struct stat *st
 	return rc;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-	int n = snprintf(tmp, sizeof(tmp), "%s", dir);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int write_entry(FILE *f, const struct entry *e)
 {
 	char rest[PATH_MAX + 1024];
@@ -342,7 +324,7 @@ static int write_entry(FILE *f, const struct entry *e)
 
 static int write_back(struct rmcp_cache *c)
 {
-	int rc = mkdir_p(c->dir);
+	int rc = rmcp_mkdir_p(c->dir);
 	if (rc < 0)
 		return rc;
 	char tmp[PATH_MAX], final[PATH_MAX];

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "bytes.h"
 #include "isa.h"
 #include "banned.h"
@@ -389,25 +390,6 @@ int rmcp_isa_cache_load(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 	return rc;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char p[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof(p))
-		return -RMCP_E_LIMIT;
-	memcpy(p, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		char c = p[i];
-		p[i] = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		p[i] = c;
-	}
-	return 0;
-}
-
 int rmcp_isa_cache_store(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 			 const struct rmcp_isa_report *r, struct rmcp_err *err)
 {
@@ -418,7 +400,7 @@ int rmcp_isa_cache_store(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 	rmcp_err_clear(err);
 	if (rc < 0)
 		return rmcp_err_set(err, rc, "bad ISA cache key or directory");
-	if ((rc = mkdir_p(dir)) < 0)
+	if ((rc = rmcp_mkdir_p(dir)) < 0)
 		return rmcp_err_set(err, rc, "%s: %s", dir, rmcp_strerror(rc));
 	if ((rc = rmcp_isa_report_encode(r, &buf, &len)) < 0)
 		return rmcp_err_set(err, rc, "out of memory");

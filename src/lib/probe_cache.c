@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "version.h"
 #include "banned.h"
 
@@ -245,31 +246,12 @@ int rmcp_probe_cache_load(const char *dir, const char *key, const char *hex, dou
 	return 1;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s", dir);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int rmcp_probe_cache_store(const char *dir, const char *key, const char *hex,
 			   const struct rmcp_probe_result *r)
 {
 	char path[4096], tmp[4200];
 	int rc = cache_path(dir, hex, path, sizeof(path));
-	if (rc < 0 || (rc = mkdir_p(dir)) < 0)
+	if (rc < 0 || (rc = rmcp_mkdir_p(dir)) < 0)
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

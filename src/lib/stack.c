@@ -169,19 +169,28 @@ static void pop_comp(char *out)
 		out[1] = '\0';
 }
 
+void rmcp_sr_init(struct rmcp_sr *sr, char *buf, size_t cap, const char *sysroot)
+{
+	snprintf(buf, cap, "%s", sysroot && *sysroot ? sysroot : "/");
+	size_t rl = strlen(buf);
+	while (rl > 0 && buf[rl - 1] == '/')
+		buf[--rl] = '\0';
+	sr->root = buf;
+}
+
 int rmcp_sr_resolve(const struct rmcp_sr *sr, const char *rel, char *out, size_t cap)
 {
 	/* Work list: the components still to walk, as one string consumed from the front. */
-	char todo[PATH_MAX], next[PATH_MAX];
+	char pending[PATH_MAX], next[PATH_MAX];
 	if (cap < 2)
 		return -ENAMETOOLONG;
-	int n = snprintf(todo, sizeof(todo), "%s", rel);
-	if (n < 0 || (size_t)n >= sizeof(todo))
+	int n = snprintf(pending, sizeof(pending), "%s", rel);
+	if (n < 0 || (size_t)n >= sizeof(pending))
 		return -ENAMETOOLONG;
 	out[0] = '/';
 	out[1] = '\0';
 	unsigned hops = 0;
-	char *p = todo;
+	char *p = pending;
 	while (*p) {
 		while (*p == '/')
 			p++;
@@ -218,8 +227,8 @@ int rmcp_sr_resolve(const struct rmcp_sr *sr, const char *rel, char *out, size_t
 		n = snprintf(next, sizeof(next), "%s/%s", target, p);
 		if (n < 0 || (size_t)n >= sizeof(next))
 			return -ENAMETOOLONG;
-		memcpy(todo, next, (size_t)n + 1);
-		p = todo;
+		memcpy(pending, next, (size_t)n + 1);
+		p = pending;
 		if (target[0] == '/') {
 			out[0] = '/';
 			out[1] = '\0';
@@ -762,11 +771,8 @@ int rmcp_stack_read(const struct rmcp_stack_opts *opts, struct rmcp_stack *s, st
 		opts = &defaults;
 	memset(s, 0, sizeof(*s));
 	char root[PATH_MAX];
-	snprintf(root, sizeof(root), "%s", opts->sysroot && *opts->sysroot ? opts->sysroot : "/");
-	size_t rl = strlen(root);
-	while (rl > 0 && root[rl - 1] == '/')
-		root[--rl] = '\0';
-	struct rmcp_sr sr = { .root = root };
+	struct rmcp_sr sr;
+	rmcp_sr_init(&sr, root, sizeof(root), opts->sysroot);
 	if (!rmcp_sr_is_dir(&sr, "/"))
 		return rmcp_err_set(err, -ENOTDIR, "sysroot %s is not a directory", opts->sysroot);
 	size_t cap = 1u << 22;	/* dpkg's status file is the largest text read (a few MiB) */

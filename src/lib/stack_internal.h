@@ -14,6 +14,9 @@ struct rmcp_sr {
 	const char *root;	/* "" for "/", else the sysroot without a trailing '/' */
 };
 
+/* Point sr at sysroot (NULL or "" = "/"), normalised into buf (trailing '/' dropped). */
+void rmcp_sr_init(struct rmcp_sr *sr, char *buf, size_t cap, const char *sysroot);
+
 /* Host path of `rel` (absolute within the sysroot). 0 or -ENAMETOOLONG. */
 int rmcp_sr_host(const struct rmcp_sr *sr, const char *rel, char *out, size_t cap);
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "isa.h"
+#include "stack_internal.h"
 #include "verdict_internal.h"
 #include "banned.h"
 
@@ -90,15 +92,18 @@ int rmcp_verdict_isa_facts(struct rmcp_facts *f, const char *sysroot, const stru
 		       rmcp_target_id_parse(gfx, strlen(gfx), &real, NULL) == 0 &&
 		       rmcp_target_id_parse(gfx_effective, strlen(gfx_effective), &eff, NULL) == 0;
 	size_t tl = torch_path ? strlen(torch_path) : 0;
+	/* The library paths are on the examined machine; join them to the sysroot as the stack
+	 * reader did when it scanned them (stack_internal.h). */
+	char root[PATH_MAX];
+	struct rmcp_sr sr;
+	rmcp_sr_init(&sr, root, sizeof(root), sysroot);
 	for (size_t i = 0; applies && i < s->n_libs; i++) {
 		const struct rmcp_lib_coverage *l = &s->libs[i];
 		if (strcmp(l->owner, "torch") != 0 || strncmp(l->path, torch_path, tl) != 0 ||
 		    (l->path[tl] != '/' && l->path[tl] != '\0') || !pick(l))
 			continue;
-		char path[1024];
-		int n = snprintf(path, sizeof(path), "%s%s",
-				 sysroot && strcmp(sysroot, "/") != 0 ? sysroot : "", l->path);
-		if (n < 0 || (size_t)n >= sizeof(path))
+		char path[PATH_MAX];
+		if (rmcp_sr_host(&sr, l->path, path, sizeof(path)) < 0)
 			continue;
 		const char *base = strrchr(l->path, '/');
 		check_file(path, base ? base + 1 : l->path, &real, &eff, &sum);
