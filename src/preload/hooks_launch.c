@@ -44,9 +44,8 @@ RMCP_EXPORT rmcp_hipError_t hipPeekAtLastError(void)
 	return rc;
 }
 
-/* A hook for a launch whose kernel is `key`. */
-#define RMCP_LAUNCH_HOOK(ret, name, params, args, key) \
-	RMCP_EXPORT ret name params \
+/* The body of every launch hook: check the kernel `key`, then call the real entry point. */
+#define RMCP_LAUNCH_BODY(ret, name, args, key) \
 	{ \
 		rmcp_fn_##name real = RMCP_REAL(name); \
 		if (RMCP_UNLIKELY(!real)) \
@@ -63,6 +62,11 @@ RMCP_EXPORT rmcp_hipError_t hipPeekAtLastError(void)
 		rmcp_leave(); \
 		return rc; \
 	}
+
+/* A hook for a launch whose kernel is `key`. */
+#define RMCP_LAUNCH_HOOK(ret, name, params, args, key) \
+	RMCP_EXPORT ret name params \
+	RMCP_LAUNCH_BODY(ret, name, args, key)
 
 RMCP_LAUNCH_HOOK(rmcp_hipError_t, hipLaunchKernel,
 	(const void *function_address, rmcp_dim3 numBlocks, rmcp_dim3 dimBlocks, void **args,
@@ -120,22 +124,7 @@ RMCP_LAUNCH_HOOK(rmcp_hipError_t, hipDrvLaunchKernelEx,
 #define RMCP_LAUNCH_HOOK_CXX(ret, name, sym, params, args, key) \
 	RMCP_EXPORT ret rmcp_hook_##name params __asm__(sym); \
 	RMCP_EXPORT ret rmcp_hook_##name params \
-	{ \
-		rmcp_fn_##name real = RMCP_REAL(name); \
-		if (RMCP_UNLIKELY(!real)) \
-			return rmcp_missing_hip(RMCP_REAL_##name); \
-		if (rmcp_enter()) { \
-			RMCP_SEEN(RMCP_HOOK_##name); \
-			rmcp_hipError_t refuse = rmcp_guard_launch((const void *)(key), RMCP_HOOK_##name); \
-			if (RMCP_UNLIKELY(refuse != RMCP_hipSuccess)) { \
-				rmcp_leave(); \
-				return refuse; \
-			} \
-		} \
-		ret rc = real args; \
-		rmcp_leave(); \
-		return rc; \
-	}
+	RMCP_LAUNCH_BODY(ret, name, args, key)
 
 RMCP_LAUNCH_HOOK_CXX(rmcp_hipError_t, hipExtModuleLaunchKernel_cxx,
 	"_Z24hipExtModuleLaunchKernelP18ihipModuleSymbol_tjjjjjjmP12ihipStream_tPPvS4_P11ihipEvent_tS6_j",
