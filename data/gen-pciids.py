@@ -42,7 +42,7 @@ def cstr(s):
 
 def main():
     pci_path, names_path, targets_path, out = sys.argv[1:5]
-    targets = {cols[0] for _, cols in rows(targets_path, 10)}
+    targets = {cols[0] for _, cols in rows(targets_path, 11)}
 
     pci = {}
     for lineno, (dev, proc, source) in rows(pci_path, 3):

@@ -9,6 +9,8 @@ C file is a build product and is not committed.
 import sys
 
 CAP = {"yes": "RMCP_CAP_YES", "no": "RMCP_CAP_NO", "?": "RMCP_CAP_UNKNOWN"}
+APU = {"yes": "RMCP_APU_YES", "no": "RMCP_APU_NO", "mixed": "RMCP_APU_MIXED", "?": "RMCP_APU_UNKNOWN",
+       "-": "RMCP_APU_UNKNOWN"}
 STATUS = {"llvm22": "RMCP_TARGET_CURRENT", "removed": "RMCP_TARGET_REMOVED",
           "newer": "RMCP_TARGET_NEWER", "generic": "RMCP_TARGET_CURRENT"}
 
@@ -29,9 +31,9 @@ def main():
             if not line or line.startswith("#"):
                 continue
             cols = line.split("\t")
-            if len(cols) != 10:
-                sys.exit(f"{src}:{lineno}: expected 10 tab-separated columns, got {len(cols)}")
-            name, ver, mach, fam, gen, gmin, xn, sr, status, chips = cols
+            if len(cols) != 11:
+                sys.exit(f"{src}:{lineno}: expected 11 tab-separated columns, got {len(cols)}")
+            name, ver, mach, fam, gen, gmin, xn, sr, apu, status, chips = cols
             if name in names:
                 sys.exit(f"{src}:{lineno}: duplicate target {name}")
             m = int(mach, 16)
@@ -42,6 +44,10 @@ def main():
             if xn not in CAP or sr not in CAP or status not in STATUS:
                 sys.exit(f"{src}:{lineno}: bad xnack/sramecc/status value")
             is_generic = name.endswith("-generic")
+            if apu not in APU:
+                sys.exit(f"{src}:{lineno}: bad apu value {apu!r} (yes, no, mixed, ?, - for generic)")
+            if (apu == "-") != is_generic:
+                sys.exit(f"{src}:{lineno}: apu is '-' exactly for generic targets")
             if ver == "-" and not is_generic:
                 sys.exit(f"{src}:{lineno}: only generic targets may lack a version")
             rows.append(dict(
@@ -50,7 +56,7 @@ def main():
                 version_known="false" if ver in ("-", "?") else "true",
                 mach=f"0x{m:03x}", family=cstr(fam), generic=cstr(gen),
                 gen_min="0" if gmin in ("-", "?") else str(int(gmin)),
-                xnack=CAP[xn], sramecc=CAP[sr], status=STATUS[status],
+                xnack=CAP[xn], sramecc=CAP[sr], apu=APU[apu], status=STATUS[status],
                 is_generic="true" if is_generic else "false",
                 chips=cstr(chips)))
     for r in rows:
@@ -64,7 +70,7 @@ def main():
         for r in rows:
             f.write("\t{ .name = \"%(name)s\", .version = %(version)s, .version_known = %(version_known)s, "
                     ".mach = %(mach)s, .family = %(family)s, .generic = %(generic)s, "
-                    ".generic_min = %(gen_min)s, .xnack = %(xnack)s, .sramecc = %(sramecc)s, "
+                    ".generic_min = %(gen_min)s, .xnack = %(xnack)s, .sramecc = %(sramecc)s, .apu = %(apu)s, "
                     ".status = %(status)s, .is_generic = %(is_generic)s, .chips = %(chips)s },\n" % r)
         f.write("};\n\n")
         f.write("const size_t rmcp_target_table_len = %d;\n" % len(rows))

@@ -102,8 +102,13 @@ static void text_gpus(FILE *out, const struct rmcp_diagnosis *d, const struct rm
 			fprintf(out, "no KFD node");
 		if (g->gpu->kfd != RMCP_FACT_OK && g->gpu->node >= 0)
 			fprintf(out, " (%s)", gfact(g, "gpu.kfd"));
-		if (g->gpu->vram_bytes)
-			fprintf(out, ", %s %s", gfact(g, "gpu.vram"), g->gpu->is_apu ? "carve-out (APU)" : "VRAM");
+		/* An APU has no VRAM of its own: the BIOS carve-out is what KFD reports as its
+		 * memory bank, and ROCm allocates from system memory as well. */
+		if (g->gpu->is_apu)
+			fprintf(out, ", APU: shares system memory%s%s%s", g->gpu->vram_bytes ? "; " : "",
+				g->gpu->vram_bytes ? gfact(g, "gpu.vram") : "", g->gpu->vram_bytes ? " carve-out" : "");
+		else if (g->gpu->vram_bytes)
+			fprintf(out, ", %s VRAM", gfact(g, "gpu.vram"));
 		if (g->gpu->cu_count)
 			fprintf(out, ", %u CU", g->gpu->cu_count);
 		if (g->visible)

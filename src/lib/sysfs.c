@@ -369,6 +369,12 @@ int rmcp_kfd_prop(const char *text, size_t len, const char *key, uint64_t *out)
 #define IOLINK_NO_ATOMICS_64 (1u << 3)
 /* HSA_CAPABILITY SRAM_EDCSUPPORTED (kfd_sysfs.h HSA_CAP_SRAM_EDCSUPPORTED). */
 #define CAP_SRAM_EDC (1u << 26)
+/* HSA_CAP_FLAGS_COHERENTHOSTACCESS: kfd_topology_add_device sets it for gmc.is_app_apu
+ * (MI300A) or an XGMI link to the CPU (gmc.xgmi.connected_to_cpu, also MI300A-class). */
+#define CAP_COHERENT_HOST (1u << 28)
+/* MI300A's PCI id (libdrm amdgpu.ids "74A0, 00, AMD Instinct MI300A"), for a gfx942 with no
+ * readable KFD node. */
+#define PCI_MI300A 0x74a0
 /* mem_banks heap_type (hsakmttypes.h HSA_HEAPTYPE). */
 #define HEAP_FB_PUBLIC 1
 #define HEAP_FB_PRIVATE 2
@@ -441,6 +447,30 @@ void rmcp_gpu_set_gfx(struct rmcp_gpu *g)
 	}
 }
 
+/*
+ * APU or dGPU from the processor (data/targets.tsv apu column, after AMDGPUUsage's dGPU/APU
+ * column). KFD's cpu_cores_count is not a signal: it is 0 on current APUs (Raphael, Strix
+ * Halo), whose GPU node is separate from the CPU node in the virtual CRAT. For the one
+ * processor made as both (gfx942), KFD's COHERENTHOSTACCESS capability or the MI300A id says.
+ */
+static void set_apu(struct rmcp_gpu *g)
+{
+	if (!g->target)
+		return;
+	switch (g->target->apu) {
+	case RMCP_APU_YES:
+		g->is_apu = true;
+		break;
+	case RMCP_APU_MIXED:
+		g->is_apu = (g->kfd == RMCP_FACT_OK && (g->capability & CAP_COHERENT_HOST)) ||
+			    g->device_id == PCI_MI300A;
+		break;
+	case RMCP_APU_NO:
+	case RMCP_APU_UNKNOWN:
+		break;
+	}
+}
+
 static void set_target_id(struct rmcp_gpu *g)
 {
 	if (!g->gfx[0])
@@ -466,7 +496,6 @@ static void parse_gpu_props(const char *t, size_t n, struct rmcp_gpu *g)
 	g->capability = prop(t, n, "capability", 0);
 	g->sramecc = (g->capability & CAP_SRAM_EDC) != 0;
 	g->drm_render_minor = (unsigned)prop(t, n, "drm_render_minor", 0);
-	g->is_apu = prop(t, n, "cpu_cores_count", 0) > 0;
 	uint64_t loc, dom = prop(t, n, "domain", 0);
 	if (rmcp_kfd_prop(t, n, "location_id", &loc) == 0 && g->vendor_id) {
 		/* location_id = bus<<8 | dev<<3 | fn (MI300 partitions OR the node index into the
@@ -688,8 +717,10 @@ int rmcp_machine_read(const struct rmcp_machine_opts *opts, struct rmcp_machine 
 		rmcp_read_access(root, m, opts && opts->no_nss);
 		number_nodes(m, nodes, n_nodes);
 		rmcp_name_gpus(root, m);
-		for (size_t i = 0; i < m->n_gpus; i++)
+		for (size_t i = 0; i < m->n_gpus; i++) {
 			set_target_id(&m->gpus[i]);
+			set_apu(&m->gpus[i]);
+		}
 		rc = rmcp_read_kernel_log(root, opts, m);
 		rmcp_apply_log(m);
 	}

@@ -78,7 +78,8 @@ struct rmcp_gpu {
 	uint32_t mec_fw;		/* fw_version & 0x3ff, 0 if unknown */
 	uint64_t capability;
 	unsigned drm_render_minor;	/* 0 if unknown; /dev/dri/renderD<minor> */
-	bool is_apu;			/* cpu_cores_count > 0 on a GPU node */
+	bool is_apu;			/* an APU (shares system memory): from the processor's
+					 * row in data/targets.tsv; vram_bytes is then the carve-out */
 	bool io_links_known;
 	bool no_atomics_32, no_atomics_64;	/* io_link flags NO_ATOMICS_32/64_BIT */
 	int render_access;		/* access(R_OK|W_OK) on renderD: 0 or -errno; 1 = not checked */
@@ -125,6 +126,12 @@ struct rmcp_log_line {
 	unsigned count;			/* identical lines folded into this one */
 };
 
+enum rmcp_secure_boot {
+	RMCP_SECURE_BOOT_UNKNOWN = 0,	/* not an EFI boot, efivarfs not mounted, or unreadable */
+	RMCP_SECURE_BOOT_DISABLED,	/* SecureBoot variable 0, or EFI firmware without it */
+	RMCP_SECURE_BOOT_ENABLED,	/* SecureBoot variable 1 */
+};
+
 struct rmcp_machine {
 	char sysroot[256];
 	char kernel_release[128];	/* /proc/sys/kernel/osrelease */
@@ -164,6 +171,15 @@ struct rmcp_machine {
 	 * user not in the render group), or a GPU node has no drm_render_minor. */
 	bool hsakmt_init_fails;
 	char hsakmt_fail_reason[128];
+	/* ---- added for issue 9 ---- */
+	/* The firmware's SecureBoot variable (efivarfs, EFI global-variable GUID 8be4df61-...):
+	 * with it enabled, a kernel that enforces module signatures refuses an unsigned
+	 * amdgpu-dkms module. */
+	enum rmcp_secure_boot secure_boot;
+	/* An amdgpu.ko[.xz|.zst] for the running kernel under lib/modules/<osrelease>/ (the
+	 * amdgpu-dkms build in updates/dkms, or the distribution's in kernel/drivers/...):
+	 * its path within the sysroot, "" if none was found or the kernel release is unknown. */
+	char amdgpu_module[192];
 };
 
 struct rmcp_machine_opts {

@@ -8,6 +8,7 @@
 #include "sysfs.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -76,6 +77,68 @@ void rmcp_read_module(struct rmcp_path *root, struct rmcp_machine *m)
 	}
 }
 
+/* ---- firmware and installed modules --------------------------------------------------------- */
+
+/*
+ * efivarfs file of the EFI global variable SecureBoot (UEFI spec 3.3 "Globally Defined
+ * Variables", EFI_GLOBAL_VARIABLE GUID): 4 bytes of attributes, then the 1-byte value
+ * (1 enabled, 0 disabled), as mokutil --sb-state reads it.
+ */
+#define EFIVARS "sys/firmware/efi/efivars"
+#define SECURE_BOOT_VAR EFIVARS "/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+static void read_secure_boot(struct rmcp_path *root, struct rmcp_machine *m)
+{
+	char buf[64];
+	int rc = rmcp_path_read(root, buf, sizeof(buf), SECURE_BOOT_VAR);
+	if (rc == 5) {
+		m->secure_boot = buf[4] == 1 ? RMCP_SECURE_BOOT_ENABLED
+			       : buf[4] == 0 ? RMCP_SECURE_BOOT_DISABLED : RMCP_SECURE_BOOT_UNKNOWN;
+		return;
+	}
+	if (rc != -ENOENT)
+		return;
+	/* efivarfs mounted (it always lists some variable, Boot0000, BootOrder, ...) and no
+	 * SecureBoot among them: EFI firmware without Secure Boot. An empty or missing
+	 * directory is a BIOS boot or efivarfs not mounted: unknown. */
+	char dir[PATH_MAX];
+	DIR *d = rmcp_path_abs(root, dir, sizeof(dir), EFIVARS) ? opendir(dir) : NULL;
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			m->secure_boot = RMCP_SECURE_BOOT_DISABLED;
+			break;
+		}
+	closedir(d);
+}
+
+static void find_amdgpu_module(struct rmcp_path *root, struct rmcp_machine *m)
+{
+	/* dkms.conf of amdgpu-dkms installs to /updates/dkms (DEST_MODULE_LOCATION, the
+	 * Debian/Ubuntu default; some distributions use extra/); the in-tree module lives at
+	 * kernel/drivers/gpu/drm/amd/amdgpu. kmod accepts .ko, .ko.xz and .ko.zst. */
+	static const char *const dirs[] = { "updates/dkms", "updates", "extra",
+					    "kernel/drivers/gpu/drm/amd/amdgpu" };
+	static const char *const exts[] = { "", ".xz", ".zst", ".gz" };
+	if (!m->kernel_release[0] || strchr(m->kernel_release, '/'))
+		return;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++)
+		for (size_t e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
+			char rel[sizeof(m->amdgpu_module)];
+			struct stat st;
+			int n = snprintf(rel, sizeof(rel), "/lib/modules/%s/%s/amdgpu.ko%s",
+					 m->kernel_release, dirs[d], exts[e]);
+			if (n < 0 || (size_t)n >= sizeof(rel))
+				return;
+			if (rmcp_path_stat(root, &st, "%s", rel) == 0 && S_ISREG(st.st_mode)) {
+				snprintf(m->amdgpu_module, sizeof(m->amdgpu_module), "%s", rel);
+				return;
+			}
+		}
+}
+
 /* ---- kernel and container ---------------------------------------------------------------- */
 
 static void set_hint(struct rmcp_machine *m, const char *hint)
@@ -91,6 +154,8 @@ void rmcp_read_host(struct rmcp_path *root, struct rmcp_machine *m)
 	int rc = rmcp_path_read(root, buf, sizeof(buf), "proc/sys/kernel/osrelease");
 	if (rc > 0)
 		rmcp_copy_trimmed(m->kernel_release, sizeof(m->kernel_release), buf, (size_t)rc);
+	read_secure_boot(root, m);
+	find_amdgpu_module(root, m);
 
 	struct stat st;
 	/* Docker writes /.dockerenv, podman /run/.containerenv, systemd-nspawn and others

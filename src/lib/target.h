@@ -16,6 +16,14 @@
 
 enum rmcp_cap { RMCP_CAP_NO, RMCP_CAP_YES, RMCP_CAP_UNKNOWN };
 
+/* dGPU or APU (AMDGPUUsage "AMDGPU Processors"; data/targets.tsv column apu). */
+enum rmcp_apu {
+	RMCP_APU_UNKNOWN,	/* no row in AMDGPUUsage yet, or a generic target */
+	RMCP_APU_NO,		/* dGPU */
+	RMCP_APU_YES,		/* APU: shares system memory with the CPU */
+	RMCP_APU_MIXED,		/* both kinds (gfx942: MI300A APU, MI300X dGPU): ask KFD */
+};
+
 enum rmcp_target_status {
 	RMCP_TARGET_CURRENT,	/* known to LLVM 22 */
 	RMCP_TARGET_REMOVED,	/* reserved in LLVM 22 (gfx940, gfx941) */
@@ -31,6 +39,7 @@ struct rmcp_target {
 	const char *generic;		/* generic target covering this processor, or NULL */
 	uint8_t generic_min;		/* lowest generic version that covers it */
 	enum rmcp_cap xnack, sramecc;
+	enum rmcp_apu apu;
 	enum rmcp_target_status status;
 	bool is_generic;
 	const char *chips;		/* products, for people; may be NULL */

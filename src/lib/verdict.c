@@ -487,6 +487,10 @@ static int machine_facts(struct rmcp_diagnosis *d)
 	SET(f, "machine.kernel", m->kernel_release);
 	SET(f, "machine.amdgpu", yesno(m->amdgpu_loaded));
 	SET(f, "machine.amdgpu_dkms", m->amdgpu_dkms_version);
+	SET(f, "machine.amdgpu_module_installed", yesno(m->amdgpu_module[0] != '\0'));
+	SET(f, "machine.amdgpu_module", m->amdgpu_module);
+	SET(f, "machine.secure_boot", m->secure_boot == RMCP_SECURE_BOOT_ENABLED ? "enabled"
+				      : m->secure_boot == RMCP_SECURE_BOOT_DISABLED ? "disabled" : "unknown");
 	SET(f, "machine.kfd_topology", rmcp_fact_state_name(m->kfd_topology));
 	SET(f, "machine.kfd_access", access_name(m->kfd_access));
 	SET(f, "machine.kfd_group", m->kfd_group);

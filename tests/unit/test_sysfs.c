@@ -587,13 +587,162 @@ static void test_apu(void **state)
 	assert_int_equal(m->n_gpus, 1);
 	const struct rmcp_gpu *g = &m->gpus[0];
 	assert_string_equal(g->gfx, "gfx1035");
-	assert_true(g->is_apu);			/* cpu_cores_count 16 on the GPU node */
+	assert_true(g->is_apu);			/* gfx1035: APU in AMDGPUUsage */
 	assert_int_equal(g->cu_count, 12);
 	assert_true(g->vram_bytes == 512ull << 20);	/* the carve-out */
 	assert_string_equal(g->pci_addr, "0000:33:00.0");
 	assert_string_equal(g->name, "AMD Radeon 680M");	/* not in Debian 12's file */
 	assert_string_equal(g->name_source, "rmcp fallback table");
 	free(m);
+}
+
+static void mkdirs(const char *root, const char *rel)
+{
+	char cmd[PATH_MAX * 2];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/%s'", root, rel);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* An APU is known from its processor, not from cpu_cores_count (0 on Raphael and Strix Halo,
+ * whose GPU node the kernel's virtual CRAT keeps apart from the CPU node). */
+static void test_apu_from_processor(void **state)
+{
+	(void)state;
+	char *dir = copy_fixture("apu-rembrandt");
+	char path[PATH_MAX], props[8192];
+	snprintf(path, sizeof(path), "%s/sys/class/kfd/kfd/topology/nodes/1/properties", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(props, 1, sizeof(props) - 1, f);
+	fclose(f);
+	props[n] = '\0';
+	assert_non_null(strstr(props, "cpu_cores_count 16\n"));
+	memcpy(strstr(props, "cpu_cores_count 16\n"), "cpu_cores_count  0\n", 19);
+	write_file(path, props);
+	struct rmcp_machine *m = read_machine(dir);
+	assert_true(m->gpus[0].is_apu);
+	free(m);
+	/* The same node claiming a dGPU's processor (gfx1030, 100300) is no APU. */
+	memcpy(strstr(props, "gfx_target_version 100305"), "gfx_target_version 100300", 25);
+	write_file(path, props);
+	m = read_machine(dir);
+	assert_string_equal(m->gpus[0].gfx, "gfx1030");
+	assert_false(m->gpus[0].is_apu);
+	free(m);
+	remove_tree(dir);
+}
+
+/* gfx942 is made as an APU (MI300A) and as dGPUs (MI300X): KFD's COHERENTHOSTACCESS
+ * capability (bit 28) tells them apart. */
+static void test_apu_gfx942(void **state)
+{
+	(void)state;
+	const struct rmcp_target *t = rmcp_target_by_name("gfx942", 6);
+	assert_non_null(t);
+	assert_int_equal(t->apu, RMCP_APU_MIXED);
+	assert_int_equal(rmcp_target_by_name("gfx1151", 7)->apu, RMCP_APU_YES);
+	assert_int_equal(rmcp_target_by_name("gfx1036", 7)->apu, RMCP_APU_YES);
+	assert_int_equal(rmcp_target_by_name("gfx908", 6)->apu, RMCP_APU_NO);
+	assert_int_equal(rmcp_target_by_name("gfx601", 6)->apu, RMCP_APU_NO);
+	assert_int_equal(rmcp_target_by_name("gfx11-generic", 13)->apu, RMCP_APU_UNKNOWN);
+	char *dir = copy_fixture("mi210");
+	char path[PATH_MAX], props[8192];
+	snprintf(path, sizeof(path), "%s/sys/class/kfd/kfd/topology/nodes/1/properties", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(props, 1, sizeof(props) - 1, f);
+	fclose(f);
+	props[n] = '\0';
+	char *v = strstr(props, "gfx_target_version 90010");
+	assert_non_null(v);
+	memcpy(v, "gfx_target_version 90402", 24);
+	char *cap = strstr(props, "\ncapability ");
+	assert_non_null(cap);
+	char *eol = strchr(cap + 1, '\n');
+	char out[8192];
+	snprintf(out, sizeof(out), "%.*s\ncapability %u%s", (int)(cap - props), props, 0x2807a280u, eol);
+	write_file(path, out);
+	struct rmcp_machine *m = read_machine(dir);
+	assert_string_equal(m->gpus[0].gfx, "gfx942");
+	assert_false(m->gpus[0].is_apu);	/* MI300X-like: no coherent host access */
+	free(m);
+	snprintf(out, sizeof(out), "%.*s\ncapability %u%s", (int)(cap - props), props, 0x3c67a280u, eol);
+	write_file(path, out);
+	m = read_machine(dir);
+	assert_true(m->gpus[0].is_apu);		/* MI300A's capability (detect.md §1.4) */
+	free(m);
+	remove_tree(dir);
+}
+
+/* machine.secure_boot from efivarfs: 4 attribute bytes, then the value. */
+static void test_secure_boot(void **state)
+{
+	(void)state;
+	char *dir = copy_fixture("rx6700xt");
+	struct rmcp_machine *m = read_machine(dir);
+	assert_int_equal(m->secure_boot, RMCP_SECURE_BOOT_UNKNOWN);	/* no efivarfs */
+	free(m);
+	mkdirs(dir, "sys/firmware/efi/efivars");
+	m = read_machine(dir);
+	assert_int_equal(m->secure_boot, RMCP_SECURE_BOOT_UNKNOWN);	/* not mounted: empty */
+	free(m);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/sys/firmware/efi/efivars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c", dir);
+	write_bytes(path, "\x07\x00\x00\x00\x01\x00", 6);
+	m = read_machine(dir);
+	assert_int_equal(m->secure_boot, RMCP_SECURE_BOOT_DISABLED);	/* EFI without the variable */
+	free(m);
+	snprintf(path, sizeof(path), "%s/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", dir);
+	/* EFI_VARIABLE_BOOTSERVICE_ACCESS | RUNTIME_ACCESS (0x06), value 1 */
+	write_bytes(path, "\x06\x00\x00\x00\x01", 5);
+	m = read_machine(dir);
+	assert_int_equal(m->secure_boot, RMCP_SECURE_BOOT_ENABLED);
+	free(m);
+	write_bytes(path, "\x06\x00\x00\x00\x00", 5);
+	m = read_machine(dir);
+	assert_int_equal(m->secure_boot, RMCP_SECURE_BOOT_DISABLED);
+	free(m);
+	write_bytes(path, "\x06\x00\x00", 3);	/* truncated: not a SecureBoot value */
+	m = read_machine(dir);
+	assert_int_equal(m->secure_boot, RMCP_SECURE_BOOT_UNKNOWN);
+	free(m);
+	remove_tree(dir);
+}
+
+/* machine.amdgpu_module_installed: an amdgpu.ko for the snapshot's kernel release. */
+static void test_amdgpu_module_installed(void **state)
+{
+	(void)state;
+	char *dir = copy_fixture("rx6700xt");
+	struct rmcp_machine *m = read_machine(dir);
+	assert_string_equal(m->amdgpu_module, "");
+	char rel[PATH_MAX], path[PATH_MAX];
+	/* Another kernel's module does not count. */
+	mkdirs(dir, "lib/modules/5.15.0-1-generic/updates/dkms");
+	snprintf(path, sizeof(path), "%s/lib/modules/5.15.0-1-generic/updates/dkms/amdgpu.ko", dir);
+	write_file(path, "");
+	free(m);
+	m = read_machine(dir);
+	assert_string_equal(m->amdgpu_module, "");
+	snprintf(rel, sizeof(rel), "lib/modules/%s/updates/dkms", m->kernel_release);
+	mkdirs(dir, rel);
+	snprintf(path, sizeof(path), "%s/%s/amdgpu.ko.zst", dir, rel);
+	write_file(path, "");
+	char want[PATH_MAX];
+	snprintf(want, sizeof(want), "/lib/modules/%s/updates/dkms/amdgpu.ko.zst", m->kernel_release);
+	free(m);
+	m = read_machine(dir);
+	assert_string_equal(m->amdgpu_module, want);
+	free(m);
+	remove_tree(dir);
 }
 
 static void test_two_gpus(void **state)
@@ -953,6 +1102,10 @@ int main(void)
 		cmocka_unit_test(test_rx7900xtx_fallback_name),
 		cmocka_unit_test(test_mi210),
 		cmocka_unit_test(test_apu),
+		cmocka_unit_test(test_apu_from_processor),
+		cmocka_unit_test(test_apu_gfx942),
+		cmocka_unit_test(test_secure_boot),
+		cmocka_unit_test(test_amdgpu_module_installed),
 		cmocka_unit_test(test_two_gpus),
 		cmocka_unit_test(test_no_amd_gpu),
 		cmocka_unit_test(test_kfd_denied),
