@@ -11,6 +11,7 @@ a reference to a finding that has not run yet, and an evidence that is not an ht
 broken rule fails the build instead of misdiagnosing a machine. The generated file is a build
 product and is not committed.
 """
+import hashlib
 import json
 import re
 import sys
@@ -125,6 +126,17 @@ def check_clauses(vocab, where, clauses, scope, earlier):
     return out
 
 
+def kb_version(*paths):
+    """The knowledge base's data version: a digest of its three source files, so two builds
+    with the same rules say the same version and any change to a rule, step or fact says
+    another (rmcp --version, rmcp_build_info's rules label)."""
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return "kb-" + h.hexdigest()[:12]
+
+
 def main():
     facts_path, rules_path, steps_path, out_path = sys.argv[1:5]
     vocab = Vocab(facts_path)
@@ -232,6 +244,7 @@ def main():
             w(f"\t{{ {cstr(key)}, {cstr(scope)}, {cstr(typ)}, {cstr(meaning)} }},\n")
         w("};\n")
         w(f"const size_t rmcp_kb_facts_len = {len(vocab.rows)};\n")
+        w(f"const char rmcp_kb_version[] = {cstr(kb_version(facts_path, rules_path, steps_path))};\n")
 
 
 if __name__ == "__main__":

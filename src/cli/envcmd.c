@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "probe.h"
 #include "profile.h"
+#include "report.h"
 #include "banned.h"
 
 extern char **environ;
@@ -78,9 +79,7 @@ static int print_json(const struct rmcp_profile *p, enum rmcp_device_mode mode,
 	json_object_object_add(j, "device_requested", json_object_new_string(rmcp_device_mode_name(mode)));
 	json_object_object_add(j, "profile", prof);
 	json_object_object_add(j, "probe", pj);
-	puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
-	return 0;
+	return rmcp_report_json(stdout, j);
 }
 
 int cmd_env(int argc, char **argv)

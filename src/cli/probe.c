@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "probe.h"
 #include "sysfs.h"
+#include "report.h"
 #include "banned.h"
 
 extern char **environ;
@@ -217,8 +218,7 @@ render:
 			status = RMCP_EXIT_IO;
 			goto out;
 		}
-		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+		rmcp_report_json(stdout, j);	/* a write error is rmcp_finish_stdout's to report */
 	} else {
 		print_text(r);
 	}

@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "report.h"
+
 #include "banned.h"
 
 /* Hours in the longest month: nobody trains more than this per month on one machine. */
@@ -283,8 +285,5 @@ int rmcp_advise_json(FILE *out, const struct rmcp_advise_in *in, const struct rm
 		json_object_array_add(opts, o);
 	}
 	json_object_object_add(root, "options", opts);
-	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), out);
-	fputc('\n', out);
-	json_object_put(root);
-	return ferror(out) ? -EIO : 0;
+	return rmcp_report_json(out, root);
 }

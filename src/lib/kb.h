@@ -89,6 +89,8 @@ extern const struct rmcp_step_def rmcp_kb_steps[];
 extern const size_t rmcp_kb_steps_len;
 extern const struct rmcp_fact_def rmcp_kb_facts[];
 extern const size_t rmcp_kb_facts_len;
+/* "kb-" and 12 hex digits of SHA-256 over facts.tsv, rules.json and steps.json (gen-kb.py). */
+extern const char rmcp_kb_version[];
 
 /* Is `key` in the vocabulary (data/kb/facts.tsv, "a.*" families included)? */
 const struct rmcp_fact_def *rmcp_kb_fact_def(const char *key);

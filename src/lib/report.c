@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "isa_report.h"
+#include "version.h"
 #include "banned.h"
 
 static bool entry_covers(const struct rmcp_entry *e, const struct rmcp_target_id *q)
@@ -268,6 +270,48 @@ int rmcp_report_scan_text_isa(FILE *out, struct rmcp_file *const *files, size_t 
 
 /* ---- JSON ---- */
 
+void rmcp_envelope_now(struct rmcp_envelope *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->version = RMCP_VERSION;
+	e->time = time(NULL);
+	struct tm tm;
+	if (e->time == (time_t)-1 || !gmtime_r(&e->time, &tm) ||
+	    !strftime(e->timestamp, sizeof(e->timestamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(e->timestamp, sizeof(e->timestamp), "1970-01-01T00:00:00Z");
+	/* POSIX leaves a truncated name unterminated; the last byte stays the memset's 0. */
+	if (gethostname(e->hostname, sizeof(e->hostname) - 1) != 0)
+		e->hostname[0] = '\0';
+}
+
+int rmcp_report_json(FILE *out, json_object *root)
+{
+	struct rmcp_envelope env;
+	rmcp_envelope_now(&env);
+	json_object *doc = json_object_new_object();
+	if (!doc || !root) {
+		json_object_put(doc);
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	json_object_object_add(doc, "rmcp_version", json_object_new_string(env.version));
+	json_object_object_add(doc, "timestamp", json_object_new_string(env.timestamp));
+	json_object_object_add(doc, "hostname", json_object_new_string(env.hostname));
+	json_object_object_foreach(root, key, val)
+		json_object_object_add(doc, key, json_object_get(val));
+	json_object_put(root);
+	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (s) {
+		fputs(s, out);
+		fputc('\n', out);
+	}
+	json_object_put(doc);
+	if (!s)
+		return -ENOMEM;
+	return ferror(out) ? -EIO : 0;
+}
+
 static json_object *jstr(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;	/* NULL is JSON null */
@@ -374,9 +418,5 @@ int rmcp_report_scan_json_isa(FILE *out, struct rmcp_file *const *files, size_t 
 	}
 	if (isa)
 		json_object_object_add(root, "isa", rmcp_isa_json_summary(isa, n));
-	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-					     JSON_C_TO_STRING_NOSLASHESCAPE), out);
-	fputc('\n', out);
-	json_object_put(root);
-	return ferror(out) ? -EIO : 0;
+	return rmcp_report_json(out, root);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "scan.h"
 #include "target.h"
@@ -52,5 +53,23 @@ int rmcp_report_scan_text_isa(FILE *out, struct rmcp_file *const *files, size_t 
 			      const struct rmcp_isa_view *isa);
 int rmcp_report_scan_json_isa(FILE *out, struct rmcp_file *const *files, size_t n,
 			      const struct rmcp_target_id *query, const struct rmcp_isa_view *isa);
+
+/* The fleet envelope every JSON document rmcp prints starts with (docs/json.md): the rmcp
+ * version, when it ran and where. Filled once per run so JSON and Prometheus agree. */
+struct rmcp_envelope {
+	const char *version;	/* RMCP_VERSION */
+	time_t time;		/* seconds since the epoch */
+	char timestamp[32];	/* RFC 3339, UTC: 2026-12-03T07:40:17Z */
+	char hostname[256];	/* gethostname(2): the machine rmcp ran on, not a --sysroot's */
+};
+
+/* Now and this host. The one place that reads the clock and the host name for reports. */
+void rmcp_envelope_now(struct rmcp_envelope *e);
+
+/* Print root as rmcp's JSON: the envelope's members first, then root's own, pretty-printed,
+ * one trailing newline. Every --json output goes through here. Takes ownership of root.
+ * Returns 0, -ENOMEM (nothing printed) or -EIO if the stream reported a write error. */
+struct json_object;
+int rmcp_report_json(FILE *out, struct json_object *root);
 
 #endif

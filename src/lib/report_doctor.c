@@ -252,6 +252,20 @@ static json_object *facts_json(const struct rmcp_facts *f)
 	return o;
 }
 
+/* "gfx1010 gfx1030" -> ["gfx1010", "gfx1030"]: an array, as in rmcp scan --json. */
+static json_object *words_json(const char *s)
+{
+	json_object *a = json_object_new_array();
+	while (a && *s) {
+		size_t n = strcspn(s, " ");
+		if (n)
+			json_object_array_add(a, json_object_new_string_len(s, (int)n));
+		s += n;
+		s += strspn(s, " ");
+	}
+	return a;
+}
+
 static json_object *libs_json(const struct rmcp_stack *s)
 {
 	json_object *a = json_object_new_array();
@@ -262,7 +276,7 @@ static json_object *libs_json(const struct rmcp_stack *s)
 		json_object_object_add(o, "component", json_object_new_string(l->component));
 		json_object_object_add(o, "owner", json_object_new_string(l->owner));
 		json_object_object_add(o, "coverage", json_object_new_string(rmcp_coverage_name(l->coverage)));
-		json_object_object_add(o, "targets", json_object_new_string(l->targets));
+		json_object_object_add(o, "targets", words_json(l->targets));
 		json_object_object_add(o, "error", jstr_or_null(l->error));
 		json_object_object_add(o, "cached", json_object_new_boolean(l->cached));
 		json_object_array_add(a, o);
@@ -372,11 +386,7 @@ int rmcp_report_doctor_json(FILE *out, const struct rmcp_diagnosis *d)
 	json_object_object_add(root, "software", software_json(d));
 	json_object_object_add(root, "facts", facts_json(&d->facts));
 
-	const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	fputs(s, out);
-	fputc('\n', out);
-	json_object_put(root);
-	return finish(out);
+	return rmcp_report_json(out, root);
 }
 
 /* ---- Prometheus text exposition format ---- */
@@ -442,10 +452,17 @@ int rmcp_report_doctor_prometheus(FILE *out, const struct rmcp_diagnosis *d)
 {
 	const struct rmcp_kb_result *r = &d->result;
 	char lab[768], a[512], b[512], c[512];
+	struct rmcp_envelope env;
+	rmcp_envelope_now(&env);
+	/* Labels are versions, ids and enums only: free text (the verdict's summary) would start
+	 * a new series whenever its wording changed. */
+	family(out, "rmcp_build_info", "rmcp's version and knowledge-base data version (value 1).");
+	rmcp_prom_escape(env.version, a, sizeof(a));
+	fprintf(out, "rmcp_build_info{version=\"%s\",rules=\"%s\"} 1\n", a, rmcp_kb_version);
+	family(out, "rmcp_last_run_timestamp_seconds", "When rmcp doctor wrote this, in seconds since the Unix epoch.");
+	fprintf(out, "rmcp_last_run_timestamp_seconds %lld\n", (long long)env.time);
 	family(out, "rmcp_doctor_verdict", "Can this machine train PyTorch on its GPU now: 2 yes, 1 workaround, 0 no.");
-	rmcp_prom_escape(r->summary, a, sizeof(a));
-	fprintf(out, "rmcp_doctor_verdict{verdict=\"%s\",summary=\"%s\"} %d\n", rmcp_verdict_name(r->verdict), a,
-		verdict_value(r->verdict));
+	fprintf(out, "rmcp_doctor_verdict{verdict=\"%s\"} %d\n", rmcp_verdict_name(r->verdict), verdict_value(r->verdict));
 	family(out, "rmcp_doctor_findings", "Findings of rmcp doctor by severity.");
 	for (int s = RMCP_SEV_OK; s <= RMCP_SEV_ERROR; s++) {
 		unsigned n = 0;

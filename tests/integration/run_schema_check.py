@@ -16,23 +16,14 @@ import subprocess
 import sys
 import tempfile
 
-import jsonschema
+import schemas
 
 rmcp = os.environ["RMCP_BIN"]
 root = os.environ["RMCP_SOURCE_ROOT"]
 fx = os.environ["RMCP_FIXTURES"]
-probe_schema = json.load(open(os.path.join(root, "docs", "probe.schema.json")))
-run_schema = json.load(open(os.path.join(root, "docs", "run.schema.json")))
-probe_v = jsonschema.Draft202012Validator(probe_schema)
-try:  # jsonschema >= 4.18
-    from referencing import Registry, Resource
-    registry = Registry().with_resources(
-        [(s["$id"], Resource.from_contents(s)) for s in (probe_schema, run_schema)])
-    run_v = jsonschema.Draft202012Validator(run_schema, registry=registry)
-except ImportError:  # Debian 12's 4.10
-    store = {probe_schema["$id"]: probe_schema, run_schema["$id"]: run_schema}
-    run_v = jsonschema.Draft202012Validator(
-        run_schema, resolver=jsonschema.RefResolver.from_schema(run_schema, store=store))
+# Offline: run.schema.json's probe member refers to probe.schema.json by a relative $ref.
+_v = schemas.validators(os.path.join(root, "docs"))
+probe_v, run_v = _v["probe.schema.json"], _v["run.schema.json"]
 
 tmp = tempfile.mkdtemp(prefix="rmcp-run-schema-")
 torch = os.path.join(tmp, "torch")

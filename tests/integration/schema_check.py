@@ -4,21 +4,20 @@
 
 Runs rmcp over the compiler-built fixtures (all formats, broken files, wheels, archives) and
 Debian's ROCm libraries, with and without --verbose and --target, and validates each output
-with Debian's python3-jsonschema (Draft 2020-12). Also checks that a wrong document is
-rejected, so a schema that accepts anything cannot pass.
+with Debian's python3-jsonschema (Draft 2020-12), offline (tests/integration/schemas.py).
+Also checks that a wrong document is rejected, so a schema that accepts anything cannot pass.
 """
 import json
 import os
 import subprocess
 import sys
 
-import jsonschema
+import schemas
 
 rmcp = os.environ["RMCP_BIN"]
 fx = os.environ["RMCP_FIXTURES"]
 root = os.environ["RMCP_SOURCE_ROOT"]
-schema = json.load(open(os.path.join(root, "docs", "scan.schema.json")))
-validator = jsonschema.Draft202012Validator(schema)
+validator = schemas.validators(os.path.join(root, "docs"))["scan.schema.json"]
 
 runs = [
     [fx],
@@ -53,7 +52,8 @@ for args in runs:
     else:
         print(f"ok   rmcp scan --json {' '.join(args)} ({len(doc['files'])} files)")
 
-bad = {"files": [{"path": "x", "format": "no-such-format", "bundles": 0, "targets": [],
+bad = {"rmcp_version": "0.1.0", "timestamp": "2026-01-01T00:00:00Z", "hostname": "h",
+       "files": [{"path": "x", "format": "no-such-format", "bundles": 0, "targets": [],
                   "entries": [], "note": None, "error": None}], "targets": {},
        "summary": {"files": 1, "with_device_code": 0, "errors": 0}}
 if validator.is_valid(bad):
