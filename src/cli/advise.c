@@ -57,7 +57,8 @@ static void advise_usage(FILE *out)
 	fprintf(out, "usage: %s\n", rmcp_advise_usage[0]);
 	for (size_t i = 1; rmcp_advise_usage[i]; i++)
 		fprintf(out, "       %s\n", rmcp_advise_usage[i]);
-	fprintf(out, "\n%s", advise_help);
+	fputc('\n', out);
+	rmcp_help_print(out, advise_help);
 }
 
 #define usage_error(...) rmcp_usage_error("advise", rmcp_advise_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)

@@ -54,6 +54,23 @@ int rmcp_check_dir(const char *cmd, const char *opt, const char *dir);
 /* Print "rmcp: <cmd>: message" to stderr. */
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Where the document docs/NAME is: installed (a schema under $datadir/rmcp/schemas, any other
+ * doc under $datadir/doc/rmcp) if this rmcp's installed copy exists, else "docs/NAME" as in
+ * the source tree. Returns buf. */
+const char *rmcp_doc_path(const char *name, char *buf, size_t cap);
+
+/* Rewrite every "docs/NAME" in text (cap bytes) to rmcp_doc_path(NAME): help and fix texts
+ * cite the files the user has. Text that would not fit is left as it was. */
+void rmcp_doc_cite(char *text, size_t cap);
+
+/* rmcp_doc_cite over a diagnosis' summary, findings and next steps (fix texts cite
+ * docs/root-cause.md and the like). */
+struct rmcp_kb_result;
+void rmcp_doc_cite_result(struct rmcp_kb_result *r);
+
+/* fputs(text, out) after rmcp_doc_cite: every command's --help goes through here. */
+void rmcp_help_print(FILE *out, const char *text);
+
 /* Flush stdout and report a write error (git's "check stdout at exit"). */
 int rmcp_finish_stdout(const char *cmd, int status);
 

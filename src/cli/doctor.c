@@ -50,7 +50,8 @@ static const char doctor_help[] =
 
 static void doctor_usage(FILE *out)
 {
-	fprintf(out, "usage: %s\n       %s\n\n%s", rmcp_doctor_usage[0], rmcp_doctor_usage[1], doctor_help);
+	fprintf(out, "usage: %s\n       %s\n\n", rmcp_doctor_usage[0], rmcp_doctor_usage[1]);
+	rmcp_help_print(out, doctor_help);
 }
 
 enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
@@ -234,6 +235,7 @@ int cmd_doctor(int argc, char **argv)
 		status = RMCP_EXIT_IO;
 	} else {
 		status = rmcp_verdict_exit_code(d->result.verdict);
+		rmcp_doc_cite_result(&d->result);
 		if (output) {
 			if (render_file(output, fmt, d, verbose) < 0)
 				status = RMCP_EXIT_IO;

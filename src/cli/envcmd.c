@@ -51,7 +51,8 @@ static const char env_help[] =
 
 static void env_usage(FILE *out)
 {
-	fprintf(out, "usage: %s\n       %s\n\n%s", rmcp_env_usage[0], rmcp_env_usage[1], env_help);
+	fprintf(out, "usage: %s\n       %s\n\n", rmcp_env_usage[0], rmcp_env_usage[1]);
+	rmcp_help_print(out, env_help);
 }
 
 #define usage_error(...) rmcp_usage_error("env", rmcp_env_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)

@@ -52,7 +52,8 @@ static const char probe_help[] =
 
 static void probe_usage(FILE *out)
 {
-	fprintf(out, "usage: %s\n       %s\n\n%s", rmcp_probe_usage[0], rmcp_probe_usage[1], probe_help);
+	fprintf(out, "usage: %s\n       %s\n\n", rmcp_probe_usage[0], rmcp_probe_usage[1]);
+	rmcp_help_print(out, probe_help);
 }
 
 #define usage_error(...) rmcp_usage_error("probe", rmcp_probe_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)

@@ -79,8 +79,9 @@ static const char run_help[] =
 
 static void run_usage(FILE *out)
 {
-	fprintf(out, "usage: %s\n       %s\n       %s\n\n%s", rmcp_run_usage[0], rmcp_run_usage[1],
-		rmcp_run_usage[2], run_help);
+	fprintf(out, "usage: %s\n       %s\n       %s\n\n", rmcp_run_usage[0], rmcp_run_usage[1],
+		rmcp_run_usage[2]);
+	rmcp_help_print(out, run_help);
 }
 
 #define usage_error(...) rmcp_usage_error("run", rmcp_run_usage[0], RUN_EXIT_FAILED, __VA_ARGS__)

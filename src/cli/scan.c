@@ -54,7 +54,8 @@ static const char scan_help[] =
 
 static void scan_usage(FILE *out)
 {
-	fprintf(out, "usage: %s\n\n%s", rmcp_scan_usage[0], scan_help);
+	fprintf(out, "usage: %s\n\n", rmcp_scan_usage[0]);
+	rmcp_help_print(out, scan_help);
 }
 
 struct collect {

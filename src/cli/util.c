@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Small helpers every command shares (cmd.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,9 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "fsutil.h"
+#include "kb.h"
+#include "version.h"
 #include "banned.h"
 
 int rmcp_usage_error(const char *cmd, const char *synopsis, int status, const char *fmt, ...)
@@ -45,4 +49,86 @@ int rmcp_check_dir(const char *cmd, const char *opt, const char *dir)
 		return -1;
 	}
 	return 0;
+}
+
+static const char *rel_to_bindir(const char *dir, char *buf, size_t cap)
+{
+	if (dir[0] == '/')
+		return NULL;
+	int n = snprintf(buf, cap, "../%s", dir);
+	return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+const char *rmcp_doc_path(const char *name, char *buf, size_t cap)
+{
+	size_t n = strlen(name);
+	bool schema = n > 12 && strcmp(name + n - 12, ".schema.json") == 0;
+	char rel[4096];
+	const char *r = rel_to_bindir(schema ? RMCP_SCHEMADIR : RMCP_DOCDIR, rel, sizeof(rel));
+	if (rmcp_installed_file(r, schema ? RMCP_SCHEMADIR_ABS : RMCP_DOCDIR_ABS, name, buf, cap) != 0)
+		snprintf(buf, cap, "docs/%s", name);
+	return buf;
+}
+
+void rmcp_doc_cite(char *text, size_t cap)
+{
+	char out[16384];
+	size_t o = 0;
+	bool changed = false;
+	const char *from = text, *scan = text;	/* text before `from` is in out */
+	for (const char *hit; (hit = strstr(scan, "docs/")) != NULL;) {
+		const char *name = hit + 5;
+		scan = name;
+		/* only "docs/" starting a word: not ".../doc/rmcp/docs/" or "mydocs/" */
+		if (hit != text && !strchr(" (`'\"", hit[-1]))
+			continue;
+		size_t nl = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+		while (nl && name[nl - 1] == '.')	/* a sentence's full stop */
+			nl--;
+		char nm[256], path[4096];
+		if (!nl || nl >= sizeof(nm))
+			continue;
+		memcpy(nm, name, nl);
+		nm[nl] = '\0';
+		rmcp_doc_path(nm, path, sizeof(path));
+		size_t before = (size_t)(hit - from), pl = strlen(path);
+		if (pl >= sizeof(out) || before >= sizeof(out) - pl - o)
+			return;
+		memcpy(out + o, from, before);
+		memcpy(out + o + before, path, pl);
+		o += before + pl;
+		from = scan = name + nl;
+		changed = true;
+	}
+	size_t rest = strlen(from);
+	if (!changed || rest >= sizeof(out) - o || o + rest >= cap)
+		return;
+	memcpy(out + o, from, rest + 1);
+	memcpy(text, out, o + rest + 1);
+}
+
+void rmcp_doc_cite_result(struct rmcp_kb_result *r)
+{
+	rmcp_doc_cite(r->summary, sizeof(r->summary));
+	for (size_t i = 0; i < r->n_findings; i++) {
+		rmcp_doc_cite(r->findings[i].summary, sizeof(r->findings[i].summary));
+		rmcp_doc_cite(r->findings[i].cause, sizeof(r->findings[i].cause));
+		rmcp_doc_cite(r->findings[i].fix, sizeof(r->findings[i].fix));
+	}
+	for (size_t i = 0; i < r->n_steps; i++)
+		rmcp_doc_cite(r->steps[i].text, sizeof(r->steps[i].text));
+}
+
+void rmcp_help_print(FILE *out, const char *text)
+{
+	size_t n = strlen(text) + 1;
+	char *copy = malloc(n + 4096);
+	if (!copy) {
+		fputs(text, out);
+		return;
+	}
+	memcpy(copy, text, n);
+	rmcp_doc_cite(copy, n + 4096);
+	fputs(copy, out);
+	free(copy);
 }

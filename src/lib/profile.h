@@ -163,7 +163,8 @@ int rmcp_profile_resolve(const struct rmcp_profile_opts *o, const struct rmcp_pr
 /*
  * librmcp.so for the preload: $RMCP_PRELOAD if set (from envp), else next to this rmcp
  * (/proc/self/exe): the build tree's src/preload/librmcp.so, then the installed
- * ../<libdir>/librmcp.so. Returns 0 and the path, or -ENOENT.
+ * ../<libdir>/rmcp/librmcp.so, then <prefix>/<libdir>/rmcp/librmcp.so. Returns 0 and the path,
+ * or -ENOENT.
  */
 int rmcp_preload_find(char *const *envp, char *buf, size_t cap);
 

@@ -3,13 +3,12 @@
 #include "profile.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "fsutil.h"
 #include "probe.h"
 #include "sysfs.h"
 #include "version.h"
@@ -39,32 +38,13 @@ int rmcp_preload_find(char *const *envp, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", env);
 		return 0;
 	}
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -ENOENT;
-	*slash = '\0';
-	char cand[3][PATH_MAX];
 	/* meson's build tree: build/rmcp and build/src/preload/librmcp.so */
-	snprintf(cand[0], sizeof(cand[0]), "%s/src/preload/librmcp.so", exe);
-	/* installed: <prefix>/bin/rmcp and <prefix>/<libdir>/librmcp.so */
-	if (RMCP_LIBDIR[0] == '/')
-		snprintf(cand[1], sizeof(cand[1]), "%s/librmcp.so", RMCP_LIBDIR);
-	else
-		snprintf(cand[1], sizeof(cand[1]), "%s/../%s/librmcp.so", exe, RMCP_LIBDIR);
-	snprintf(cand[2], sizeof(cand[2]), "%s/../lib/librmcp.so", exe);
-	for (size_t i = 0; i < 3; i++) {
-		char real[PATH_MAX];
-		if (regular(cand[i]) && realpath(cand[i], real)) {
-			snprintf(buf, cap, "%s", real);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (rmcp_installed_file("src/preload", NULL, "librmcp.so", buf, cap) == 0)
+		return 0;
+	/* installed: <prefix>/<libdir>/rmcp/librmcp.so, a private directory (meson.build), from
+	 * <prefix>/bin/rmcp */
+	const char *rel = RMCP_PKGLIBDIR[0] == '/' ? NULL : "../" RMCP_PKGLIBDIR;
+	return rmcp_installed_file(rel, RMCP_PKGLIBDIR_ABS, "librmcp.so", buf, cap) == 0 ? 0 : -ENOENT;
 }
 
 static void cpu_reason_from_probe(struct rmcp_profile *p, const struct rmcp_probe_result *r)
