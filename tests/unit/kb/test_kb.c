@@ -273,7 +273,7 @@ static int load_cases(void **state)
 	(void)state;
 	const char *root = getenv("RMCP_SOURCE_ROOT");
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/tests/unit/kb_cases.json", root ? root : ".");
+	snprintf(path, sizeof(path), "%s/tests/unit/kb/kb_cases.json", root ? root : ".");
 	cases_doc = json_object_from_file(path);
 	if (!cases_doc)
 		fprintf(stderr, "cannot read %s (set RMCP_SOURCE_ROOT)\n", path);
