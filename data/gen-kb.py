@@ -5,7 +5,7 @@
 Usage: gen-kb.py facts.tsv rules.json steps.json out.c
 
 The rules are data so that a new ROCm release or a new bug report is a data change with a test
-(tests/unit/kb_cases.json), not new C code. This script is the rules' compiler: it rejects an
+(tests/unit/kb/kb_cases.json), not new C code. This script is the rules' compiler: it rejects an
 unknown fact key, operator, severity, verdict, step, a template placeholder that names no fact,
 a reference to a finding that has not run yet, and an evidence that is not an https link, so a
 broken rule fails the build instead of misdiagnosing a machine. The generated file is a build

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Generate src/lib/target_table.c from data/targets.tsv (run by meson at build time).
+"""Generate target_table.c (the gfx target table of src/lib/core/target.h) from data/targets.tsv (run by meson at build time).
 
 Usage: gen-targets.py targets.tsv out.c
 The table is data so that a new LLVM release is a one-line change with a test; the generated

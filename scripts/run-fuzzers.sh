@@ -35,7 +35,7 @@ seed preload_image bundle.co ccob_v2.co raw_gfx1030.hsaco
 mkdir -p "$build/fuzz-seeds/kb"
 printf 'env.override=valid\nenv.override.value=10.3.0\ngpu.gfx=gfx1010\ngpu.family=RDNA1\ngpu.gfx_effective=gfx1030\ngpu.family_effective=RDNA2\ngpu.isa_bad=3\n--\ngpu.gfx=gfx1100\n' \
 	>"$build/fuzz-seeds/kb/override"
-# fuzz_probe reads the probe child's record lines (src/lib/probe.h).
+# fuzz_probe reads the probe child's record lines (src/lib/probe/probe.h).
 mkdir -p "$build/fuzz-seeds/probe"
 printf 'B hipinit\nE hipinit ok 0 12.5 -\nF gpu_arch gfx1010\nB conv2d\nE conv2d no-code-object 209 3.1 hipErrorNoBinaryForGpu\nD\nX 1 0 0 0\n' \
 	>"$build/fuzz-seeds/probe/records"

@@ -5,7 +5,7 @@
  *
  *   build/tools/gen-isa-table data/isa/gfx10_table.c      (meson builds it when LLVM 19 is found)
  *
- * For every key of every format (src/lib/isa_gfx10.h) and every gfx10 processor LLVM knows:
+ * For every key of every format (src/lib/isa/isa_gfx10.h) and every gfx10 processor LLVM knows:
  *  1. a probe with neutral operands: does it decode, its length, its mnemonic and text;
  *  2. one probe per source field set to 255: does a literal dword follow;
  *  3. SAMPLES random probes (operand bytes biased towards special register encodings):
@@ -712,7 +712,7 @@ int main(int argc, char **argv)
 		"/* SPDX-License-Identifier: MIT */\n"
 		"/*\n"
 		" * GENERATED FILE, do not edit: written by tools/gen-isa-table.c from LLVM %u.%u.%u's\n"
-		" * AMDGPU disassembler (LLVM-C API). Regenerate after changing src/lib/isa_gfx10.h or\n"
+		" * AMDGPU disassembler (LLVM-C API). Regenerate after changing src/lib/isa/isa_gfx10.h or\n"
 		" * moving to another LLVM (the oracle must stay LLVM 19: research/binaries.md, Addendum):\n"
 		" *     meson setup build && meson compile -C build gen-isa-table\n"
 		" *     build/gen-isa-table data/isa/gfx10_table.c\n"

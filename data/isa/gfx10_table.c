@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * GENERATED FILE, do not edit: written by tools/gen-isa-table.c from LLVM 19.1.7's
- * AMDGPU disassembler (LLVM-C API). Regenerate after changing src/lib/isa_gfx10.h or
+ * AMDGPU disassembler (LLVM-C API). Regenerate after changing src/lib/isa/isa_gfx10.h or
  * moving to another LLVM (the oracle must stay LLVM 19: research/binaries.md, Addendum):
  *     meson setup build && meson compile -C build gen-isa-table
  *     build/gen-isa-table data/isa/gfx10_table.c

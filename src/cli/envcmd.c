@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rmcp env: the profile `rmcp run` applies, as shell lines or JSON (src/lib/profile.h). */
+/* rmcp env: the profile `rmcp run` applies, as shell lines or JSON (src/lib/kb/profile.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rmcp run: start a command with the environment the diagnosis calls for (src/lib/profile.h),
+ * rmcp run: start a command with the environment the diagnosis calls for (src/lib/kb/profile.h),
  * on the CPU when the GPU cannot work.
  *
  * Without --retry-on-gpu-fault rmcp execs the command: it disappears from the process tree,

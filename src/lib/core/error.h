@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * src/lib/core/ -- what every stage shares: the error convention (this header), byte readers
+ * (bytes.h), small file helpers (fsutil.h), the gfx target table (target.h) and banned.h.
+ * core includes only the C library and itself; every other folder may include it.
+ */
+/*
  * One error convention for the whole core (CONVENTIONS.md, "one error convention per layer"):
  * functions return 0 (or a count) on success and a negative code on failure: -errno, or
  * -RMCP_E_* from the private range below. When the caller passes a struct rmcp_err, the

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * src/lib/facts/ -- what is true of a machine, read under a sysroot: GPUs, driver and /dev
+ * access (this header, sysfs*.c, pciids.h), the kernel log (dmesg.c), the environment
+ * (env.h), the installed ROCm and PyTorch and the GPU code in them (stack.h). Facts are
+ * plain structs; they judge nothing. facts may include core, formats and isa.
+ */
+/*
  * Machine facts from sysfs, procfs, /dev and the kernel log, all read under a sysroot
  * (`--sysroot DIR`, default "/"), like util-linux lscpu --sysroot. Never opens /dev/kfd
  * (open() creates a KFD process context) and never calls HIP or HSA.

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * src/lib/formats/ -- files to code objects: offload bundles (bundle.h), compressed bundles
+ * (ccob.h), AMDGPU code objects (codeobj.h), TheRock kpack (kpack.h, msgpack.h), the ELF, zip
+ * and ar walkers and the scan engine (this header, scan_*.c), and the scan cache (cache.h).
+ * Parsers take (buf, len). formats may include core only.
+ */
+/*
  * The scan engine: which GPU targets does a file hold code for?
  * Sniffs each input by content (ELF, offload bundle, CCOB, zip, kpack) and by name (Tensile
  * library files, MIOpen kernel databases), and produces one plain result per file. It never
- * prints; src/lib/report.c renders results.
+ * prints; src/lib/report/report.c renders results.
  */
 #ifndef RMCP_SCAN_H
 #define RMCP_SCAN_H

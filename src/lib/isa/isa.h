@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * src/lib/isa/ -- per-kernel ISA verdicts: the table-driven gfx10 fast path, the LLVM oracle,
+ * the verdict cache and the code-object walk (isa_*.c). isa may include core and formats.
+ */
+/*
  * Per-kernel ISA check: can code built for one AMD GPU run on another?
  *
  * HSA_OVERRIDE_GFX_VERSION=10.3.0 makes a gfx1010 load gfx1030 code (research/binaries.md

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * src/lib/kb/ -- judgement: the rule engine (this header, rules in data/kb/), the verdict
+ * from facts to findings and next steps (verdict.h), run/env profiles (profile.h) and the
+ * cost ranking (advise.h). kb may include every stage below it (core, formats, isa, facts,
+ * probe), never report.
+ */
+/*
  * The knowledge base: conditions over facts -> findings (ARCHITECTURE.md "Knowledge base").
  * Rules, next steps and the fact vocabulary are data (data/kb/rules.json, steps.json,
  * facts.tsv), compiled into kb_table.c by data/gen-kb.py. This module is the generic part: a small store of
  * string facts, the clause evaluator and the {fact} template expander. It knows nothing
- * about GPUs; src/lib/verdict.c turns machine, environment and software facts into a fact
+ * about GPUs; src/lib/kb/verdict.c turns machine, environment and software facts into a fact
  * store and runs the rules.
  */
 #ifndef RMCP_KB_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Facts for the knowledge base, derived from the readers' structs. Every key set here is in
- * data/kb/facts.tsv (tests/unit/test_kb.c checks it), and no rule logic lives here: what a
+ * data/kb/facts.tsv (tests/unit/kb/test_kb.c checks it), and no rule logic lives here: what a
  * fact means for training is in data/kb/rules.json.
  */
 #include "verdict.h"

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * src/lib/probe/ -- the one stage that runs GPU code: the probe child, its watchdog runner
+ * and the result cache (this header). probe may include core, formats, isa and facts.
+ */
+/*
  * rmcp probe: prove that the GPU computes, in a child process under a watchdog (docs/run.md).
  *
  * The child (probe_child.c) dlopens the HIP runtime the user's stack would load and runs the

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * src/lib/report/ -- renderers: scan results (this header), ISA verdicts (isa_report.h) and
+ * the doctor's verdict (report_doctor.h) as text, JSON and Prometheus. They read no files and
+ * no machine; report may include every stage below it. Only src/cli includes report.
+ */
 /* Renderers: results to text for people or JSON for programs. They never read the machine. */
 #ifndef RMCP_REPORT_H
 #define RMCP_REPORT_H

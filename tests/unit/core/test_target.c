@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/lib/target.c and the generated processor table (data/targets.tsv).
+ * Unit tests for src/lib/core/target.c and the generated processor table (data/targets.tsv).
  *
  * Expected values come from sources independent of the code under test:
  *  - EF_AMDGPU_MACH values: llvm/include/llvm/BinaryFormat/ELF.h, as listed in

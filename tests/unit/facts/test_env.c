@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the environment reader (src/lib/env.c).
+ * Tests for the environment reader (src/lib/facts/env.c).
  *
  * rmcp_override_parse must accept exactly what libhsakmt accepts. libhsakmt's check is
  * (ROCR-Runtime libhsakmt/src/topology.c topology_sysfs_get_node_props):

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the software-stack reader (src/lib/stack.c, stack_torch.c, stack_cov.c) and the
- * scan cache (src/lib/cache.c).
+ * Tests for the software-stack reader (src/lib/facts/stack.c, stack_torch.c, stack_cov.c) and the
+ * scan cache (src/lib/formats/cache.c).
  *
  * Real parts: the coverage tests run the real scan engine over binaries clang-22 built at test
  * time (tests/fixtures/mksysroots.sh puts them into $RMCP_FIXTURES/sysroots/<name>); the

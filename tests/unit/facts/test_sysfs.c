@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the machine-fact reader (src/lib/sysfs.c, sysfs_host.c, pciids.c, dmesg.c) over the
+ * Tests for the machine-fact reader (src/lib/facts/sysfs.c, sysfs_host.c, pciids.c, dmesg.c) over the
  * committed sysroot fixtures (tests/fixtures/sysroots/<name>, read from $RMCP_SOURCE_ROOT) and
  * temporary copies of them that a test changes (a denied node, a bumped generation_id, ...).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/lib/bundle.c: uncompressed clang offload bundles and bundle entry IDs.
+ * Unit tests for src/lib/formats/bundle.c: uncompressed clang offload bundles and bundle entry IDs.
  *
  * Layout (research/binaries.md §1.1; clang/docs/ClangOffloadBundler.rst,
  * llvm/lib/Object/OffloadBundle.cpp OffloadBundleFatBin::readEntries), little-endian:

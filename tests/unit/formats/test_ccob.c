@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/lib/ccob.c: compressed offload bundles ("CCOB").
+ * Unit tests for src/lib/formats/ccob.c: compressed offload bundles ("CCOB").
  *
  * Header layouts, little-endian (research/binaries.md §1.2; llvm/lib/Object/OffloadBundle.cpp
  * RawCompressedBundleHeader, getHeaderSize):

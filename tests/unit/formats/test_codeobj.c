@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/lib/codeobj.c: AMDGPU code object ELF headers and kernel listing.
+ * Unit tests for src/lib/formats/codeobj.c: AMDGPU code object ELF headers and kernel listing.
  *
  * Facts (research/binaries.md §2; llvm/include/llvm/BinaryFormat/ELF.h; llvm/docs/
  * AMDGPUUsage.rst "ELF Header" e_flags tables):

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/lib/scan_data.c (data files recognised by name) and a robustness test
+ * Unit tests for src/lib/formats/scan_data.c (data files recognised by name) and a robustness test
  * of rmcp_scan_buffer on random bytes.
  *
  * Naming facts (research/binaries.md §3):

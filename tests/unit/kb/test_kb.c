@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The knowledge base: the clause language, templates and the fact store, and the real rules
- * (data/kb/rules.json) against the cases in tests/unit/kb_cases.json.
+ * (data/kb/rules.json) against the cases in tests/unit/kb/kb_cases.json.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -264,7 +264,7 @@ static void engine_when_in_doubt(void **state)
 	rmcp_facts_release(&g[1]);
 }
 
-/* ---- the real rules against tests/unit/kb_cases.json ---- */
+/* ---- the real rules against tests/unit/kb/kb_cases.json ---- */
 
 static json_object *cases_doc;
 
@@ -448,7 +448,7 @@ static void rule_cases(void **state)
 	/* Every rule is exercised by some case: a new rule comes with its test. */
 	for (size_t i = 0; i < rmcp_kb_rules_len; i++)
 		if (!get(seen, rmcp_kb_rules[i].id))
-			fail_msg("rule %s has no case in tests/unit/kb_cases.json", rmcp_kb_rules[i].id);
+			fail_msg("rule %s has no case in tests/unit/kb/kb_cases.json", rmcp_kb_rules[i].id);
 	json_object_put(seen);
 }
 
