@@ -2,7 +2,6 @@
 /* rmcp advise: what to do to train PyTorch, with costs: this GPU, a native build, a new
  * GPU, the cloud or the CPU, ranked from the doctor's verdict and the user's figures. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,75 +10,80 @@
 #include "advise.h"
 #include "cache.h"
 #include "cmd.h"
+#include "opts.h"
 #include "verdict.h"
 #include "banned.h"
 
 extern char **environ;
 
-const char *const rmcp_advise_usage[] = {
+static const char *const rmcp_advise_usage[] = {
 	"rmcp advise [--budget USD] [--hours-per-month H] [--cloud-rate USD] [--gpu-price USD]",
 	"            [--resale USD] [--speedup X] [--cpu-hours H] [--months N] [--json]",
-	"            [--sysroot DIR] [--torch DIR]... [--python PATH]... [--no-doctor] [--no-cache]",
+	"            [--sysroot DIR] [--torch DIR]... [--python PATH]... [--dmesg FILE] [--no-doctor]",
+	"            [--no-cache]",
 	NULL,
 };
 
-static const char advise_help[] =
+static const struct rmcp_opt advise_opts[] = {
+	RMCP_OPT('b', "budget", "USD",
+	  "money for hardware now (500)"),
+	RMCP_OPT('H', "hours-per-month", "H",
+	  "training hours a month on a working GPU (20)"),
+	RMCP_OPT('c', "cloud-rate", "USD",
+	  "cloud price per GPU-hour; 2025: 0.50-2.00 (1.00)"),
+	RMCP_OPT('g', "gpu-price", "USD",
+	  "a supported GPU, e.g. RX 7700 XT (400)"),
+	RMCP_OPT('r', "resale", "USD",
+	  "what your current GPU sells for, e.g. RX 5600 XT (200)"),
+	RMCP_OPT('x', "speedup", "X",
+	  "how much faster a GPU trains than your CPU; 10-20 unless\n"
+	  "measured (15)"),
+	RMCP_OPT('C', "cpu-hours", "H",
+	  "CPU hours a month you can give to training (200)"),
+	RMCP_OPT('m', "months", "N",
+	  "horizon for the total cost (12)"),
+	RMCP_OPT('j', "json", NULL,
+	  "print JSON (schema: docs/advise.schema.json)"),
+	RMCP_OPT('s', "sysroot", "DIR",
+	  "run the doctor on a snapshot instead of this machine"),
+	RMCP_OPT('t', "torch", "DIR",
+	  "also judge this PyTorch package; may be repeated"),
+	RMCP_OPT('p', "python", "PATH",
+	  "also look in this python's site-packages; may be repeated"),
+	RMCP_OPT('d', "dmesg", "FILE",
+	  "kernel messages for the doctor from FILE"),
+	RMCP_OPT('N', "no-doctor", NULL,
+	  "do not look at this machine: rank new GPU, cloud and CPU only"),
+	RMCP_OPT('n', "no-cache", NULL,
+	  "do not use the scan cache"),
+	{ 0 },
+};
+
+const struct rmcp_cmd_help rmcp_advise_help = {
+	.name = "advise",
+	.usage = rmcp_advise_usage,
+	.about =
 	"Rank what to do to train PyTorch: use this GPU now, apply the doctor's workaround, install\n"
 	"a native build, buy a supported GPU, rent cloud GPUs or train on the CPU, with upfront and\n"
 	"monthly cost, total over the horizon and break-even months. Runs `rmcp doctor` first\n"
 	"with the machine, PyTorch and kernel-log options below; a free native-build path ranks\n"
 	"first when the doctor points to one. Amounts are plain decimals (400, 0.75).\n"
 	"\n"
-	"options (defaults are 2025 figures):\n"
-	"  -b, --budget USD          money for hardware now (500)\n"
-	"  -H, --hours-per-month H   training hours a month on a working GPU (20)\n"
-	"  -c, --cloud-rate USD      cloud price per GPU-hour; 2025: 0.50-2.00 (1.00)\n"
-	"  -g, --gpu-price USD       a supported GPU, e.g. RX 7700 XT (400)\n"
-	"  -r, --resale USD          what your current GPU sells for, e.g. RX 5600 XT (200)\n"
-	"  -x, --speedup X           how much faster a GPU trains than your CPU; 10-20 unless\n"
-	"                            measured (15)\n"
-	"  -C, --cpu-hours H         CPU hours a month you can give to training (200)\n"
-	"  -m, --months N            horizon for the total cost (12)\n"
-	"  -j, --json                print JSON (schema: docs/advise.schema.json)\n"
-	"  -s, --sysroot DIR         run the doctor on a snapshot instead of this machine\n"
-	"  -t, --torch DIR           also judge this PyTorch package; may be repeated\n"
-	"  -p, --python PATH         also look in this python's site-packages; may be repeated\n"
-	"  -d, --dmesg FILE          kernel messages for the doctor from FILE\n"
-	"  -N, --no-doctor           do not look at this machine: rank new GPU, cloud and CPU only\n"
-	"  -n, --no-cache            do not use the scan cache\n"
-	"  -h, --help                show this help\n"
+	"options (defaults are 2025 figures):\n",
+	.opts = advise_opts,
+	.after =
 	"\n"
 	"exit status: 0 ok; 2 usage error (a negative, non-numeric or out-of-range figure);\n"
-	"4 the machine or the output could not be read or written.\n";
+	"4 the machine or the output could not be read or written.\n",
+	.column = 28,
+};
 
-static void advise_usage(FILE *out)
-{
-	fprintf(out, "usage: %s\n", rmcp_advise_usage[0]);
-	for (size_t i = 1; rmcp_advise_usage[i]; i++)
-		fprintf(out, "       %s\n", rmcp_advise_usage[i]);
-	fputc('\n', out);
-	rmcp_help_print(out, advise_help);
-}
-
-#define usage_error(...) rmcp_usage_error("advise", rmcp_advise_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
-
-/* "--budget" for 'b', for messages. */
-static const char *option_name(const struct option *opts, int c)
-{
-	static char buf[40];
-	for (; opts->name; opts++)
-		if (opts->val == c) {
-			snprintf(buf, sizeof(buf), "--%s", opts->name);
-			return buf;
-		}
-	return "option";
-}
+#define usage_error(...) rmcp_cmd_usage_error(&rmcp_advise_help, __VA_ARGS__)
 
 static int amount(const char *opt, const char *arg, double *out)
 {
 	if (rmcp_advise_parse_amount(arg, out) < 0) {
-		rmcp_error("advise", "%s '%s': expected a non-negative number such as 400 or 0.75", opt, arg);
-		fprintf(stderr, "usage: %s\n", rmcp_advise_usage[0]);
+		usage_error("--%s '%s': expected a non-negative number such as 400 or 0.75", opt, arg);
 		return -1;
 	}
 	return 0;
@@ -126,25 +130,6 @@ static int run_doctor(struct rmcp_diag_opts *o, struct rmcp_advise_in *in)
 
 int cmd_advise(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "budget", required_argument, NULL, 'b' },
-		{ "hours-per-month", required_argument, NULL, 'H' },
-		{ "cloud-rate", required_argument, NULL, 'c' },
-		{ "gpu-price", required_argument, NULL, 'g' },
-		{ "resale", required_argument, NULL, 'r' },
-		{ "speedup", required_argument, NULL, 'x' },
-		{ "cpu-hours", required_argument, NULL, 'C' },
-		{ "months", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "torch", required_argument, NULL, 't' },
-		{ "python", required_argument, NULL, 'p' },
-		{ "dmesg", required_argument, NULL, 'd' },
-		{ "no-doctor", no_argument, NULL, 'N' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rmcp_advise_in in;
 	rmcp_advise_defaults(&in);
 	struct rmcp_diag_opts o = { .envp = environ };
@@ -152,11 +137,14 @@ int cmd_advise(int argc, char **argv)
 	bool json = false, no_doctor = false, no_cache = false;
 	int opt, status = RMCP_EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":b:H:c:g:r:x:C:m:js:t:p:d:Nnh", longopts, NULL)) != -1) {
+	struct rmcp_optparse op;
+	rmcp_opt_init(&op, &rmcp_advise_help, argc, argv);
+	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
 		double *target = NULL;
 		switch (opt) {
+		case RMCP_OPT_EXIT:
+			status = op.status;
+			goto out;
 		case 'b':
 			target = &in.budget;
 			break;
@@ -185,18 +173,18 @@ int cmd_advise(int argc, char **argv)
 			json = true;
 			break;
 		case 's':
-			o.sysroot = optarg;
+			o.sysroot = op.arg;
 			break;
 		case 't':
 		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
 				rmcp_error("advise", "out of memory");
 				status = RMCP_EXIT_IO;
 				goto out;
 			}
 			break;
 		case 'd':
-			o.dmesg_file = optarg;
+			o.dmesg_file = op.arg;
 			break;
 		case 'N':
 			no_doctor = true;
@@ -204,25 +192,11 @@ int cmd_advise(int argc, char **argv)
 		case 'n':
 			no_cache = true;
 			break;
-		case 'h':
-			advise_usage(stdout);
-			status = rmcp_finish_stdout("advise", RMCP_EXIT_OK);
-			goto out;
-		case ':':
-			status = usage_error("option '%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			status = usage_error("unknown option '%s'", argv[optind - 1]);
-			goto out;
 		}
-		if (target && amount(option_name(longopts, opt), optarg, target) < 0) {
+		if (target && amount(rmcp_cmd_option_name(&rmcp_advise_help, opt), op.arg, target) < 0) {
 			status = RMCP_EXIT_USAGE;
 			goto out;
 		}
-	}
-	if (optind < argc) {
-		status = usage_error("unexpected argument '%s'", argv[optind]);
-		goto out;
 	}
 	/* Ranges first: a bad figure is a usage error before any machine is read. */
 	struct rmcp_advise_out res;

@@ -15,30 +15,29 @@ enum {
 	RMCP_EXIT_IO = 4,	/* input could not be read, or output could not be written */
 };
 
+struct rmcp_cmd_help;
+
 struct rmcp_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
-	const char *const *usage;	/* synopsis lines, shared by --help and the man page test */
+	const struct rmcp_cmd_help *help;	/* synopsis, options and help text (opts.h) */
 };
 
-extern const char *const rmcp_scan_usage[];
+/* Each command's file defines cmd_<name> and its description rmcp_<name>_help, whose
+ * option table drives its parsing, `rmcp <name> --help` and `rmcp help <name>`. */
+extern const struct rmcp_cmd_help rmcp_scan_help;
 int cmd_scan(int argc, char **argv);
-extern const char *const rmcp_doctor_usage[];
+extern const struct rmcp_cmd_help rmcp_doctor_help;
 int cmd_doctor(int argc, char **argv);
-extern const char *const rmcp_advise_usage[];
+extern const struct rmcp_cmd_help rmcp_advise_help;
 int cmd_advise(int argc, char **argv);
-extern const char *const rmcp_probe_usage[];
+extern const struct rmcp_cmd_help rmcp_probe_help;
 int cmd_probe(int argc, char **argv);
-extern const char *const rmcp_run_usage[];
+extern const struct rmcp_cmd_help rmcp_run_help;
 int cmd_run(int argc, char **argv);
-extern const char *const rmcp_env_usage[];
+extern const struct rmcp_cmd_help rmcp_env_help;
 int cmd_env(int argc, char **argv);
-
-/* "rmcp: <cmd>: message" and "usage: <synopsis>" on stderr; returns status (each command's
- * own usage_error macro passes its name, synopsis and usage exit status). */
-int rmcp_usage_error(const char *cmd, const char *synopsis, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* A NULL-terminated list of borrowed strings (repeated options such as --torch DIR). */
 struct rmcp_strlist {

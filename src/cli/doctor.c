@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rmcp doctor: can this machine train PyTorch on its AMD GPU now, why, and what next? */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,54 +8,67 @@
 
 #include "cache.h"
 #include "cmd.h"
+#include "opts.h"
 #include "report_doctor.h"
 #include "verdict.h"
 #include "banned.h"
 
 extern char **environ;
 
-const char *const rmcp_doctor_usage[] = {
+static const char *const rmcp_doctor_usage[] = {
 	"rmcp doctor [--sysroot DIR] [--torch DIR]... [--python PATH]... [--dmesg FILE]",
 	"            [--json | --format text|json|prometheus] [--output FILE] [--no-cache] [--verbose]",
 	NULL,
 };
 
-static const char doctor_help[] =
+static const struct rmcp_opt doctor_opts[] = {
+	RMCP_OPT('s', "sysroot", "DIR",
+	  "read the machine under DIR instead of / (a captured snapshot, such\n"
+	  "as build/examples/rx5600xt); the live kernel log is then not read"),
+	RMCP_OPT('t', "torch", "DIR",
+	  "also judge the PyTorch package in DIR (.../site-packages/torch);\n"
+	  "may be repeated"),
+	RMCP_OPT('p', "python", "PATH",
+	  "also look in the site-packages of this python (not run); may be\n"
+	  "repeated"),
+	RMCP_OPT('d', "dmesg", "FILE",
+	  "read kernel messages from FILE (saved `dmesg` output) instead of\n"
+	  "the live kernel log"),
+	RMCP_OPT('j', "json", NULL,
+	  "print JSON (schema: docs/doctor.schema.json); same as --format json"),
+	RMCP_OPT('f', "format", "FMT",
+	  "text (default), json, or prometheus (node_exporter textfile format)"),
+	RMCP_OPT('o', "output", "FILE",
+	  "write the report to FILE atomically (temporary file, then rename),\n"
+	  "as node_exporter's textfile collector needs"),
+	RMCP_OPT('n', "no-cache", NULL,
+	  "scan every library again instead of using the scan cache\n"
+	  "($XDG_CACHE_HOME/rmcp, keyed by path, size and mtime)"),
+	RMCP_OPT('v', "verbose", NULL,
+	  "text: also every library judged, every fix, and every fact"),
+	{ 0 },
+};
+
+const struct rmcp_cmd_help rmcp_doctor_help = {
+	.name = "doctor",
+	.usage = rmcp_doctor_usage,
+	.about =
 	"Say whether this machine can train PyTorch on its AMD GPU now (yes, workaround or no),\n"
 	"why, and what to do next. Reads sysfs, /dev access, the kernel log, the environment\n"
 	"(HSA_OVERRIDE_GFX_VERSION, *_VISIBLE_DEVICES, ...), the installed ROCm and PyTorch and\n"
 	"the GPU code inside them. Needs no GPU runtime and never opens /dev/kfd.\n"
 	"\n"
-	"options:\n"
-	"  -s, --sysroot DIR   read the machine under DIR instead of / (a captured snapshot, such\n"
-	"                      as build/examples/rx5600xt); the live kernel log is then not read\n"
-	"  -t, --torch DIR     also judge the PyTorch package in DIR (.../site-packages/torch);\n"
-	"                      may be repeated\n"
-	"  -p, --python PATH   also look in the site-packages of this python (not run); may be\n"
-	"                      repeated\n"
-	"  -d, --dmesg FILE    read kernel messages from FILE (saved `dmesg` output) instead of\n"
-	"                      the live kernel log\n"
-	"  -j, --json          print JSON (schema: docs/doctor.schema.json); same as --format json\n"
-	"  -f, --format FMT    text (default), json, or prometheus (node_exporter textfile format)\n"
-	"  -o, --output FILE   write the report to FILE atomically (temporary file, then rename),\n"
-	"                      as node_exporter's textfile collector needs\n"
-	"  -n, --no-cache      scan every library again instead of using the scan cache\n"
-	"                      ($XDG_CACHE_HOME/rmcp, keyed by path, size and mtime)\n"
-	"  -v, --verbose       text: also every library judged, every fix, and every fact\n"
-	"  -h, --help          show this help\n"
+	"options:\n",
+	.opts = doctor_opts,
+	.after =
 	"\n"
 	"exit status: 0 yes, the GPU can train now; 1 workaround, it can after the next steps;\n"
-	"2 usage error; 3 no; 4 the machine or the output could not be read or written.\n";
-
-static void doctor_usage(FILE *out)
-{
-	fprintf(out, "usage: %s\n       %s\n\n", rmcp_doctor_usage[0], rmcp_doctor_usage[1]);
-	rmcp_help_print(out, doctor_help);
-}
+	"2 usage error; 3 no; 4 the machine or the output could not be read or written.\n",
+};
 
 enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
 
-#define usage_error(...) rmcp_usage_error("doctor", rmcp_doctor_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
+#define usage_error(...) rmcp_cmd_usage_error(&rmcp_doctor_help, __VA_ARGS__)
 
 static int render(FILE *out, enum format fmt, const struct rmcp_diagnosis *d, bool verbose)
 {
@@ -115,19 +127,6 @@ static int parse_format(const char *s, enum format *fmt)
 
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "torch", required_argument, NULL, 't' },
-		{ "python", required_argument, NULL, 'p' },
-		{ "dmesg", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct rmcp_diag_opts o = { .envp = environ };
 	struct rmcp_strlist torch = { 0 }, python = { 0 };
 	enum format fmt = FMT_TEXT;
@@ -135,36 +134,39 @@ int cmd_doctor(int argc, char **argv)
 	const char *output = NULL;
 	int opt, status = RMCP_EXIT_USAGE;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":s:t:p:d:jf:o:nvh", longopts, NULL)) != -1) {
+	struct rmcp_optparse op;
+	rmcp_opt_init(&op, &rmcp_doctor_help, argc, argv);
+	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
 		switch (opt) {
+		case RMCP_OPT_EXIT:
+			status = op.status;
+			goto out;
 		case 's':
-			o.sysroot = optarg;
+			o.sysroot = op.arg;
 			break;
 		case 't':
 		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
 				rmcp_error("doctor", "out of memory");
 				status = RMCP_EXIT_IO;
 				goto out;
 			}
 			break;
 		case 'd':
-			o.dmesg_file = optarg;
+			o.dmesg_file = op.arg;
 			break;
 		case 'j':
 			json_flag = true;
 			break;
 		case 'f':
-			if (parse_format(optarg, &fmt) < 0) {
-				status = usage_error("--format '%s': expected text, json or prometheus", optarg);
+			if (parse_format(op.arg, &fmt) < 0) {
+				status = usage_error("--format '%s': expected text, json or prometheus", op.arg);
 				goto out;
 			}
 			format_set = true;
 			break;
 		case 'o':
-			output = optarg;
+			output = op.arg;
 			break;
 		case 'n':
 			no_cache = true;
@@ -172,21 +174,7 @@ int cmd_doctor(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case 'h':
-			doctor_usage(stdout);
-			status = rmcp_finish_stdout("doctor", RMCP_EXIT_OK);
-			goto out;
-		case ':':
-			status = usage_error("option '%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			status = usage_error("unknown option '%s'", argv[optind - 1]);
-			goto out;
 		}
-	}
-	if (optind < argc) {
-		status = usage_error("unexpected argument '%s'", argv[optind]);
-		goto out;
 	}
 	if (json_flag && format_set && fmt != FMT_JSON) {
 		status = usage_error("--json and --format %s conflict", fmt == FMT_TEXT ? "text" : "prometheus");

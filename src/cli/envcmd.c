@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rmcp env: the profile `rmcp run` applies, as shell lines or JSON (src/lib/kb/profile.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "cache.h"
 #include "cmd.h"
+#include "opts.h"
 #include "probe.h"
 #include "profile.h"
 #include "report.h"
@@ -17,13 +17,41 @@
 
 extern char **environ;
 
-const char *const rmcp_env_usage[] = {
+static const char *const rmcp_env_usage[] = {
 	"rmcp env [--device auto|gpu|cpu] [--json] [--shell sh|fish] [--memory MODE] [--guard MODE]",
 	"         [--sysroot DIR] [--torch DIR] [--python PATH] [--probe-timeout S] [--no-cache]",
 	NULL,
 };
 
-static const char env_help[] =
+static const struct rmcp_opt env_opts[] = {
+	RMCP_OPT('d', "device", "MODE",
+	  "auto (default): probe the GPU under the profile (cached) and\n"
+	  "print the CPU profile if it fails; gpu; cpu (as rmcp run)"),
+	RMCP_OPT('j', "json", NULL,
+	  "print JSON (schema: docs/run.schema.json)"),
+	RMCP_OPT('S', "shell", "SHELL",
+	  "sh (default: POSIX sh, bash, zsh) or fish"),
+	RMCP_OPT('m', "memory", "MODE",
+	  "librmcp.so memory policy: default, noncoherent or coarse"),
+	RMCP_OPT('g', "guard", "MODE",
+	  "librmcp.so guard: block (default), warn, or off (no preload)"),
+	RMCP_OPT('s', "sysroot", "DIR",
+	  "read the machine under DIR instead of /"),
+	RMCP_OPT('t', "torch", "DIR",
+	  "also judge the PyTorch package in DIR (as rmcp doctor --torch)"),
+	RMCP_OPT('p', "python", "PATH",
+	  "also look in this python's site-packages (as rmcp doctor)"),
+	RMCP_LONG_OPT('P', "probe-timeout", "S",
+	  "the probe's watchdog in seconds (default 120)"),
+	RMCP_OPT('n', "no-cache", NULL,
+	  "probe again instead of using a cached probe"),
+	{ 0 },
+};
+
+const struct rmcp_cmd_help rmcp_env_help = {
+	.name = "env",
+	.usage = rmcp_env_usage,
+	.about =
 	"Print the environment `rmcp run` would give a command, as shell lines for your own\n"
 	"scripts, job scripts and shell prologs (Slurm): `export NAME='value'` and\n"
 	"`unset NAME` (fish: set -gx / set -e), each after a comment with the rule and why.\n"
@@ -31,31 +59,15 @@ static const char env_help[] =
 	"was there). Usage: eval \"$(rmcp env)\". In a systemd unit, let rmcp apply it:\n"
 	"ExecStart=/usr/bin/rmcp run -- CMD.\n"
 	"\n"
-	"options:\n"
-	"  -d, --device MODE   auto (default): probe the GPU under the profile (cached) and\n"
-	"                      print the CPU profile if it fails; gpu; cpu (as rmcp run)\n"
-	"  -j, --json          print JSON (schema: docs/run.schema.json)\n"
-	"  -S, --shell SHELL   sh (default: POSIX sh, bash, zsh) or fish\n"
-	"  -m, --memory MODE   librmcp.so memory policy: default, noncoherent or coarse\n"
-	"  -g, --guard MODE    librmcp.so guard: block (default), warn, or off (no preload)\n"
-	"  -s, --sysroot DIR   read the machine under DIR instead of /\n"
-	"  -t, --torch DIR     also judge the PyTorch package in DIR (as rmcp doctor --torch)\n"
-	"  -p, --python PATH   also look in this python's site-packages (as rmcp doctor)\n"
-	"      --probe-timeout S\n"
-	"                      the probe's watchdog in seconds (default 120)\n"
-	"  -n, --no-cache      probe again instead of using a cached probe\n"
-	"  -h, --help          show this help\n"
+	"options:\n",
+	.opts = env_opts,
+	.after =
 	"\n"
 	"exit status: 0 printed; 2 usage error; 4 the machine could not be read or the output\n"
-	"not written.\n";
+	"not written.\n",
+};
 
-static void env_usage(FILE *out)
-{
-	fprintf(out, "usage: %s\n       %s\n\n", rmcp_env_usage[0], rmcp_env_usage[1]);
-	rmcp_help_print(out, env_help);
-}
-
-#define usage_error(...) rmcp_usage_error("env", rmcp_env_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
+#define usage_error(...) rmcp_cmd_usage_error(&rmcp_env_help, __VA_ARGS__)
 
 static bool one_of(const char *s, const char *const *set)
 {
@@ -85,20 +97,6 @@ static int print_json(const struct rmcp_profile *p, enum rmcp_device_mode mode,
 
 int cmd_env(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "shell", required_argument, NULL, 'S' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "guard", required_argument, NULL, 'g' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "torch", required_argument, NULL, 't' },
-		{ "python", required_argument, NULL, 'p' },
-		{ "probe-timeout", required_argument, NULL, 'P' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const memory_modes[] = { "default", "noncoherent", "coarse", NULL };
 	static const char *const guard_modes[] = { "block", "warn", "off", NULL };
 	enum rmcp_device_mode mode = RMCP_DEVICE_AUTO;
@@ -110,14 +108,17 @@ int cmd_env(int argc, char **argv)
 	int opt, status = RMCP_EXIT_USAGE;
 	struct rmcp_profile *p = NULL;
 	struct rmcp_probe_result *probe = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":d:jS:m:g:s:t:p:nh", longopts, NULL)) != -1) {
+	struct rmcp_optparse op;
+	rmcp_opt_init(&op, &rmcp_env_help, argc, argv);
+	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
 		char *end;
 		switch (opt) {
+		case RMCP_OPT_EXIT:
+			status = op.status;
+			goto out;
 		case 'd':
-			if (rmcp_device_mode_parse(optarg, &mode) < 0) {
-				status = usage_error("--device '%s': expected auto, gpu or cpu", optarg);
+			if (rmcp_device_mode_parse(op.arg, &mode) < 0) {
+				status = usage_error("--device '%s': expected auto, gpu or cpu", op.arg);
 				goto out;
 			}
 			break;
@@ -125,31 +126,31 @@ int cmd_env(int argc, char **argv)
 			json = true;
 			break;
 		case 'S':
-			if (rmcp_shell_parse(optarg, &shell) < 0) {
-				status = usage_error("--shell '%s': expected sh or fish", optarg);
+			if (rmcp_shell_parse(op.arg, &shell) < 0) {
+				status = usage_error("--shell '%s': expected sh or fish", op.arg);
 				goto out;
 			}
 			break;
 		case 'm':
-			if (!one_of(optarg, memory_modes)) {
-				status = usage_error("--memory '%s': expected default, noncoherent or coarse", optarg);
+			if (!one_of(op.arg, memory_modes)) {
+				status = usage_error("--memory '%s': expected default, noncoherent or coarse", op.arg);
 				goto out;
 			}
-			memory = optarg;
+			memory = op.arg;
 			break;
 		case 'g':
-			if (!one_of(optarg, guard_modes)) {
-				status = usage_error("--guard '%s': expected block, warn or off", optarg);
+			if (!one_of(op.arg, guard_modes)) {
+				status = usage_error("--guard '%s': expected block, warn or off", op.arg);
 				goto out;
 			}
-			guard = optarg;
+			guard = op.arg;
 			break;
 		case 's':
-			sysroot = optarg;
+			sysroot = op.arg;
 			break;
 		case 't':
 		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, optarg) < 0) {
+			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
 				rmcp_error("env", "out of memory");
 				status = RMCP_EXIT_IO;
 				goto out;
@@ -157,30 +158,16 @@ int cmd_env(int argc, char **argv)
 			break;
 		case 'P':
 			errno = 0;
-			timeout = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(timeout > 0) || timeout > 86400) {
-				status = usage_error("--probe-timeout '%s': expected seconds, more than 0", optarg);
+			timeout = strtod(op.arg, &end);
+			if (errno || end == op.arg || *end || !(timeout > 0) || timeout > 86400) {
+				status = usage_error("--probe-timeout '%s': expected seconds, more than 0", op.arg);
 				goto out;
 			}
 			break;
 		case 'n':
 			no_cache = true;
 			break;
-		case 'h':
-			env_usage(stdout);
-			status = rmcp_finish_stdout("env", RMCP_EXIT_OK);
-			goto out;
-		case ':':
-			status = usage_error("option '%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			status = usage_error("unknown option '%s'", argv[optind - 1]);
-			goto out;
 		}
-	}
-	if (optind < argc) {
-		status = usage_error("unexpected argument '%s'", argv[optind]);
-		goto out;
 	}
 	if (sysroot && rmcp_check_dir("env", "--sysroot", sysroot) < 0)
 		goto out;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rmcp probe: does the GPU compute correctly? HIP + MIOpen in a child under a watchdog. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "cache.h"
 #include "cmd.h"
+#include "opts.h"
 #include "probe.h"
 #include "sysfs.h"
 #include "report.h"
@@ -19,13 +19,36 @@
 
 extern char **environ;
 
-const char *const rmcp_probe_usage[] = {
+static const char *const rmcp_probe_usage[] = {
 	"rmcp probe [--json] [--timeout S] [--device N] [--torch DIR] [--hip LIB] [--sysroot DIR]",
 	"           [--no-cache]",
 	NULL,
 };
 
-static const char probe_help[] =
+static const struct rmcp_opt probe_opts[] = {
+	RMCP_OPT('j', "json", NULL,
+	  "print JSON (schema: docs/probe.schema.json)"),
+	RMCP_OPT('t', "timeout", "S",
+	  "the watchdog for the whole probe, in seconds (default 120; the\n"
+	  "first MIOpen run may compile kernels for a while)"),
+	RMCP_OPT('d', "device", "N",
+	  "the HIP device to probe (default 0, PyTorch's cuda:0)"),
+	RMCP_LONG_OPT('T', "torch", "DIR",
+	  "probe the runtime this PyTorch package bundles (DIR/lib)"),
+	RMCP_LONG_OPT('H', "hip", "LIB",
+	  "probe this libamdhip64 file (MIOpen is looked for next to it)\n"
+	  "(default: /opt/rocm/lib, else the system's libamdhip64.so.7/6/5)"),
+	RMCP_OPT('s', "sysroot", "DIR",
+	  "look for the runtime under DIR instead of /"),
+	RMCP_OPT('n', "no-cache", NULL,
+	  "probe again even if a cached result matches"),
+	{ 0 },
+};
+
+const struct rmcp_cmd_help rmcp_probe_help = {
+	.name = "probe",
+	.usage = rmcp_probe_usage,
+	.about =
 	"Prove that the GPU computes correctly. In a child process (its own process group,\n"
 	"under a watchdog) rmcp loads the HIP runtime your stack would load and runs, step by\n"
 	"step: hipInit; device count, name and gcnArchName; a 1 MiB copy round trip through\n"
@@ -35,28 +58,15 @@ static const char probe_help[] =
 	"wrong-result or error (with the runtime's message). Results are cached per GPU,\n"
 	"driver, runtime files and environment ($XDG_CACHE_HOME/rmcp/probe-*.txt).\n"
 	"\n"
-	"options:\n"
-	"  -j, --json          print JSON (schema: docs/probe.schema.json)\n"
-	"  -t, --timeout S     the watchdog for the whole probe, in seconds (default 120; the\n"
-	"                      first MIOpen run may compile kernels for a while)\n"
-	"  -d, --device N      the HIP device to probe (default 0, PyTorch's cuda:0)\n"
-	"      --torch DIR     probe the runtime this PyTorch package bundles (DIR/lib)\n"
-	"      --hip LIB       probe this libamdhip64 file (MIOpen is looked for next to it)\n"
-	"                      (default: /opt/rocm/lib, else the system's libamdhip64.so.7/6/5)\n"
-	"  -s, --sysroot DIR   look for the runtime under DIR instead of /\n"
-	"  -n, --no-cache      probe again even if a cached result matches\n"
-	"  -h, --help          show this help\n"
+	"options:\n",
+	.opts = probe_opts,
+	.after =
 	"\n"
 	"exit status: 0 the GPU computes correctly; 3 it does not (the outcome says why);\n"
-	"2 usage error; 4 the probe could not be run or the output not written.\n";
+	"2 usage error; 4 the probe could not be run or the output not written.\n",
+};
 
-static void probe_usage(FILE *out)
-{
-	fprintf(out, "usage: %s\n       %s\n\n", rmcp_probe_usage[0], rmcp_probe_usage[1]);
-	rmcp_help_print(out, probe_help);
-}
-
-#define usage_error(...) rmcp_usage_error("probe", rmcp_probe_usage[0], RMCP_EXIT_USAGE, __VA_ARGS__)
+#define usage_error(...) rmcp_cmd_usage_error(&rmcp_probe_help, __VA_ARGS__)
 
 static int parse_seconds(const char *s, double *out)
 {
@@ -117,59 +127,41 @@ static void print_text(const struct rmcp_probe_result *r)
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "torch", required_argument, NULL, 'T' },
-		{ "hip", required_argument, NULL, 'H' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false, no_cache = false;
 	double timeout = 120;
 	int device = 0, opt;
 	const char *torch = NULL, *hip = NULL, *sysroot = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jt:d:s:nh", longopts, NULL)) != -1) {
+	struct rmcp_optparse op;
+	rmcp_opt_init(&op, &rmcp_probe_help, argc, argv);
+	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
 		switch (opt) {
+		case RMCP_OPT_EXIT:
+			return op.status;
 		case 'j':
 			json = true;
 			break;
 		case 't':
-			if (parse_seconds(optarg, &timeout) < 0)
-				return usage_error("--timeout '%s': expected seconds, more than 0", optarg);
+			if (parse_seconds(op.arg, &timeout) < 0)
+				return usage_error("--timeout '%s': expected seconds, more than 0", op.arg);
 			break;
 		case 'd':
-			if (parse_index(optarg, &device) < 0)
-				return usage_error("--device '%s': expected a HIP device index", optarg);
+			if (parse_index(op.arg, &device) < 0)
+				return usage_error("--device '%s': expected a HIP device index", op.arg);
 			break;
 		case 'T':
-			torch = optarg;
+			torch = op.arg;
 			break;
 		case 'H':
-			hip = optarg;
+			hip = op.arg;
 			break;
 		case 's':
-			sysroot = optarg;
+			sysroot = op.arg;
 			break;
 		case 'n':
 			no_cache = true;
 			break;
-		case 'h':
-			probe_usage(stdout);
-			return rmcp_finish_stdout("probe", RMCP_EXIT_OK);
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (torch && hip)
 		return usage_error("--torch and --hip both name the runtime: give one");
 	if (sysroot && rmcp_check_dir("probe", "--sysroot", sysroot) < 0)

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 
 #include "cache.h"
 #include "cmd.h"
+#include "opts.h"
 #include "probe.h"
 #include "profile.h"
 #include "banned.h"
@@ -40,14 +40,44 @@ enum {
 	RUN_EXIT_NOT_FOUND = 127,	/* command not found */
 };
 
-const char *const rmcp_run_usage[] = {
+static const char *const rmcp_run_usage[] = {
 	"rmcp run [--device auto|gpu|cpu] [--memory MODE] [--guard MODE] [--retry-on-gpu-fault]",
 	"         [--sysroot DIR] [--torch DIR] [--python PATH] [--probe-timeout S] [--no-cache]",
 	"         [--] CMD [ARGS...]",
 	NULL,
 };
 
-static const char run_help[] =
+static const struct rmcp_opt run_opts[] = {
+	RMCP_OPT('d', "device", "MODE",
+	  "auto (default): probe the GPU (rmcp probe, cached) under the\n"
+	  "profile and fall back to the CPU if it fails; gpu: the GPU\n"
+	  "profile without probing; cpu: hide every GPU"),
+	RMCP_OPT('m', "memory", "MODE",
+	  "librmcp.so memory policy: default, noncoherent or coarse\n"
+	  "(docs/memory-policy.md)"),
+	RMCP_OPT('g', "guard", "MODE",
+	  "librmcp.so guard: block (default), warn, or off (no preload)"),
+	RMCP_OPT('r', "retry-on-gpu-fault", NULL,
+	  "stay as CMD's parent; if it dies printing a GPU memory fault\n"
+	  "(ROCr's \"Memory access fault by GPU node\", an aperture\n"
+	  "violation), run it once more on the CPU"),
+	RMCP_OPT('s', "sysroot", "DIR",
+	  "read the machine under DIR instead of / (tests, snapshots)"),
+	RMCP_OPT('t', "torch", "DIR",
+	  "also judge the PyTorch package in DIR (as rmcp doctor --torch)"),
+	RMCP_OPT('p', "python", "PATH",
+	  "also look in this python's site-packages (as rmcp doctor)"),
+	RMCP_LONG_OPT('P', "probe-timeout", "S",
+	  "the probe's watchdog in seconds (default 120)"),
+	RMCP_OPT('n', "no-cache", NULL,
+	  "probe again instead of using a cached probe"),
+	{ 0 },
+};
+
+const struct rmcp_cmd_help rmcp_run_help = {
+	.name = "run",
+	.usage = rmcp_run_usage,
+	.about =
 	"Run CMD with the environment the diagnosis calls for: the override the knowledge base\n"
 	"says is sound for this GPU (never 10.3.0 on a gfx101x; an unsafe one is removed), MIOpen\n"
 	"switches for solvers known to fail on it, and librmcp.so preloaded with its guard on.\n"
@@ -55,36 +85,18 @@ static const char run_help[] =
 	"PyTorch honour it (ROCR_VISIBLE_DEVICES= and HIP_VISIBLE_DEVICES=-1), and one line on\n"
 	"stderr says why. `rmcp env` prints the same profile.\n"
 	"\n"
-	"options:\n"
-	"  -d, --device MODE   auto (default): probe the GPU (rmcp probe, cached) under the\n"
-	"                      profile and fall back to the CPU if it fails; gpu: the GPU\n"
-	"                      profile without probing; cpu: hide every GPU\n"
-	"  -m, --memory MODE   librmcp.so memory policy: default, noncoherent or coarse\n"
-	"                      (docs/memory-policy.md)\n"
-	"  -g, --guard MODE    librmcp.so guard: block (default), warn, or off (no preload)\n"
-	"  -r, --retry-on-gpu-fault\n"
-	"                      stay as CMD's parent; if it dies printing a GPU memory fault\n"
-	"                      (ROCr's \"Memory access fault by GPU node\", an aperture\n"
-	"                      violation), run it once more on the CPU\n"
-	"  -s, --sysroot DIR   read the machine under DIR instead of / (tests, snapshots)\n"
-	"  -t, --torch DIR     also judge the PyTorch package in DIR (as rmcp doctor --torch)\n"
-	"  -p, --python PATH   also look in this python's site-packages (as rmcp doctor)\n"
-	"      --probe-timeout S\n"
-	"                      the probe's watchdog in seconds (default 120)\n"
-	"  -n, --no-cache      probe again instead of using a cached probe\n"
-	"  -h, --help          show this help\n"
+	"options:\n",
+	.opts = run_opts,
+	.after =
 	"\n"
 	"exit status: CMD's; 128+N if CMD was killed by signal N; 125 rmcp run failed (usage\n"
-	"error, machine unreadable); 126 CMD is not executable; 127 CMD was not found.\n";
+	"error, machine unreadable); 126 CMD is not executable; 127 CMD was not found.\n",
+	.usage_status = RUN_EXIT_FAILED,
+	.operands = true,
+	.stop_at_operand = true,
+};
 
-static void run_usage(FILE *out)
-{
-	fprintf(out, "usage: %s\n       %s\n       %s\n\n", rmcp_run_usage[0], rmcp_run_usage[1],
-		rmcp_run_usage[2]);
-	rmcp_help_print(out, run_help);
-}
-
-#define usage_error(...) rmcp_usage_error("run", rmcp_run_usage[0], RUN_EXIT_FAILED, __VA_ARGS__)
+#define usage_error(...) rmcp_cmd_usage_error(&rmcp_run_help, __VA_ARGS__)
 
 static bool one_of(const char *s, const char *const *set)
 {
@@ -353,76 +365,57 @@ struct run_opts {
 
 static int parse_args(int argc, char **argv, struct run_opts *o, int *first)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "guard", required_argument, NULL, 'g' },
-		{ "retry-on-gpu-fault", no_argument, NULL, 'r' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "torch", required_argument, NULL, 't' },
-		{ "python", required_argument, NULL, 'p' },
-		{ "probe-timeout", required_argument, NULL, 'P' },
-		{ "no-cache", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int opt;
-	optind = 1;
-	opterr = 0;
-	/* "+": options end at CMD, so `rmcp run python3 -c ...` needs no "--" */
-	while ((opt = getopt_long(argc, argv, "+:d:m:g:rs:t:p:nh", longopts, NULL)) != -1) {
+	struct rmcp_optparse op;
+	rmcp_opt_init(&op, &rmcp_run_help, argc, argv);
+	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
 		char *end;
 		switch (opt) {
+		case RMCP_OPT_EXIT:	/* -1: --help printed */
+			return op.status == RMCP_EXIT_OK ? -1 : op.status;
 		case 'd':
-			if (rmcp_device_mode_parse(optarg, &o->mode) < 0)
-				return usage_error("--device '%s': expected auto, gpu or cpu", optarg);
+			if (rmcp_device_mode_parse(op.arg, &o->mode) < 0)
+				return usage_error("--device '%s': expected auto, gpu or cpu", op.arg);
 			break;
 		case 'm':
-			if (!one_of(optarg, memory_modes))
-				return usage_error("--memory '%s': expected default, noncoherent or coarse", optarg);
-			o->memory = optarg;
+			if (!one_of(op.arg, memory_modes))
+				return usage_error("--memory '%s': expected default, noncoherent or coarse", op.arg);
+			o->memory = op.arg;
 			break;
 		case 'g':
-			if (!one_of(optarg, guard_modes))
-				return usage_error("--guard '%s': expected block, warn or off", optarg);
-			o->guard = optarg;
+			if (!one_of(op.arg, guard_modes))
+				return usage_error("--guard '%s': expected block, warn or off", op.arg);
+			o->guard = op.arg;
 			break;
 		case 'r':
 			o->retry = true;
 			break;
 		case 's':
-			o->sysroot = optarg;
+			o->sysroot = op.arg;
 			break;
 		case 't':
 		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &o->torch : &o->python, optarg) < 0) {
+			if (rmcp_strlist_add(opt == 't' ? &o->torch : &o->python, op.arg) < 0) {
 				rmcp_error("run", "out of memory");
 				return RUN_EXIT_FAILED;
 			}
 			break;
 		case 'P':
 			errno = 0;
-			o->timeout = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->timeout > 0) || o->timeout > 86400)
-				return usage_error("--probe-timeout '%s': expected seconds, more than 0", optarg);
+			o->timeout = strtod(op.arg, &end);
+			if (errno || end == op.arg || *end || !(o->timeout > 0) || o->timeout > 86400)
+				return usage_error("--probe-timeout '%s': expected seconds, more than 0", op.arg);
 			break;
 		case 'n':
 			o->no_cache = true;
 			break;
-		case 'h':
-			run_usage(stdout);
-			return rmcp_finish_stdout("run", RMCP_EXIT_OK) == RMCP_EXIT_OK ? -1 : RMCP_EXIT_IO;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (op.ind >= argc)
 		return usage_error("no command to run");
 	if (o->sysroot && rmcp_check_dir("run", "--sysroot", o->sysroot) < 0)
 		return RUN_EXIT_FAILED;
-	*first = optind;
+	*first = op.ind;
 	return 0;
 }
 

@@ -2,7 +2,6 @@
 /* rmcp scan: which AMD GPU targets do these files contain code for? */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "isa.h"
 #include "report.h"
 #include "scan.h"
@@ -19,12 +19,36 @@
 #include "target.h"
 #include "banned.h"
 
-const char *const rmcp_scan_usage[] = {
+static const char *const rmcp_scan_usage[] = {
 	"rmcp scan [--json] [--verbose] [--target GFX] [--isa GFX [--isa-oracle]] [PATH...]",
 	NULL,
 };
 
-static const char scan_help[] =
+static const struct rmcp_opt scan_opts[] = {
+	RMCP_OPT('j', "json", NULL,
+	  "print JSON (schema: docs/scan.schema.json)"),
+	RMCP_OPT('v', "verbose", NULL,
+	  "list every bundle entry (index, ID, offset, size, compressed),\n"
+	  "read each code object's ELF header, list kernels of code objects"),
+	RMCP_OPT('t', "target", "GFX",
+	  "say per file whether code that runs on GFX is present\n"
+	  "(gfx1010, gfx90a:xnack+, or a version such as 10.1.0);\n"
+	  "generic targets (gfx10-1-generic) count when they cover GFX"),
+	RMCP_OPT('i', "isa", "GFX",
+	  "decode every kernel of the code objects an override could make\n"
+	  "GFX run (same generation, not built for GFX) as GFX would:\n"
+	  "per kernel invalid, differs, unverified or ok, with the first\n"
+	  "offending instruction (--verbose lists every kernel)"),
+	RMCP_LONG_OPT('O', "isa-oracle", NULL,
+	  "decode with LLVM's disassembler instead of rmcp's table-driven\n"
+	  "fast path (same verdicts, about 100 times slower)"),
+	{ 0 },
+};
+
+const struct rmcp_cmd_help rmcp_scan_help = {
+	.name = "scan",
+	.usage = rmcp_scan_usage,
+	.about =
 	"List the AMD GPU targets that files contain device code for.\n"
 	"\n"
 	"PATH may be a host library or executable (.hip_fatbin bundles, -fgpu-rdc objects,\n"
@@ -33,30 +57,15 @@ static const char scan_help[] =
 	"(searched recursively). Without PATH, the ROCm libraries installed on this machine\n"
 	"are scanned (/opt/rocm*/lib and the distribution's ROCm libraries).\n"
 	"\n"
-	"options:\n"
-	"  -j, --json          print JSON (schema: docs/scan.schema.json)\n"
-	"  -v, --verbose       list every bundle entry (index, ID, offset, size, compressed),\n"
-	"                      read each code object's ELF header, list kernels of code objects\n"
-	"  -t, --target GFX    say per file whether code that runs on GFX is present\n"
-	"                      (gfx1010, gfx90a:xnack+, or a version such as 10.1.0);\n"
-	"                      generic targets (gfx10-1-generic) count when they cover GFX\n"
-	"  -i, --isa GFX       decode every kernel of the code objects an override could make\n"
-	"                      GFX run (same generation, not built for GFX) as GFX would:\n"
-	"                      per kernel invalid, differs, unverified or ok, with the first\n"
-	"                      offending instruction (--verbose lists every kernel)\n"
-	"      --isa-oracle    decode with LLVM's disassembler instead of rmcp's table-driven\n"
-	"                      fast path (same verdicts, about 100 times slower)\n"
-	"  -h, --help          show this help\n"
+	"options:\n",
+	.opts = scan_opts,
+	.after =
 	"\n"
 	"exit status: 0 ok; 1 some file with device code lacks code for --target, or\n"
 	"with --isa some kernel is invalid or differs on GFX;\n"
-	"2 usage error; 4 some file could not be read, or output could not be written.\n";
-
-static void scan_usage(FILE *out)
-{
-	fprintf(out, "usage: %s\n\n", rmcp_scan_usage[0]);
-	rmcp_help_print(out, scan_help);
-}
+	"2 usage error; 4 some file could not be read, or output could not be written.\n",
+	.operands = true,
+};
 
 struct collect {
 	struct rmcp_file **files;
@@ -225,25 +234,18 @@ static struct rmcp_isa_file **isa_check_files(struct collect *c, unsigned flags,
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "target", required_argument, NULL, 't' },
-		{ "isa", required_argument, NULL, 'i' },
-		{ "isa-oracle", no_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false;
 	struct rmcp_scan_opts opts = { 0 };
 	struct rmcp_target_id query, *q = NULL, isa_gpu;
 	bool isa = false, isa_oracle = false;
+	struct rmcp_optparse op;
 	int opt;
 
-	optind = 1;
-	opterr = 0;	/* our own messages: "rmcp: scan: ..." */
-	while ((opt = getopt_long(argc, argv, ":jvt:i:h", longopts, NULL)) != -1) {
+	rmcp_opt_init(&op, &rmcp_scan_help, argc, argv);
+	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
 		switch (opt) {
+		case RMCP_OPT_EXIT:
+			return op.status;
 		case 'j':
 			json = true;
 			break;
@@ -252,29 +254,18 @@ int cmd_scan(int argc, char **argv)
 			opts.kernels = true;
 			break;
 		case 't':
-			if (parse_query(optarg, &query) < 0)
+			if (parse_query(op.arg, &query) < 0)
 				return RMCP_EXIT_USAGE;
 			q = &query;
 			break;
 		case 'i':
-			if (parse_query(optarg, &isa_gpu) < 0)
+			if (parse_query(op.arg, &isa_gpu) < 0)
 				return RMCP_EXIT_USAGE;
 			isa = true;
 			break;
 		case 'O':
 			isa_oracle = true;
 			break;
-		case 'h':
-			scan_usage(stdout);
-			return rmcp_finish_stdout("scan", RMCP_EXIT_OK);
-		case ':':
-			rmcp_error("scan", "option '%s' needs a value", argv[optind - 1]);
-			fprintf(stderr, "usage: %s\n", rmcp_scan_usage[0]);
-			return RMCP_EXIT_USAGE;
-		default:
-			rmcp_error("scan", "unknown option '%s'", argv[optind - 1]);
-			fprintf(stderr, "usage: %s\n", rmcp_scan_usage[0]);
-			return RMCP_EXIT_USAGE;
 		}
 	}
 
@@ -288,8 +279,8 @@ int cmd_scan(int argc, char **argv)
 		return RMCP_EXIT_USAGE;
 	}
 
-	char **paths = argv + optind;
-	int npaths = argc - optind;
+	char **paths = argv + op.ind;
+	int npaths = argc - op.ind;
 	char **found = NULL;
 	if (npaths == 0) {
 		int n = rmcp_stack_rocm_lib_paths("/", &found);

@@ -2,7 +2,6 @@
 /* Small helpers every command shares (cmd.h). */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +12,6 @@
 #include "kb.h"
 #include "version.h"
 #include "banned.h"
-
-int rmcp_usage_error(const char *cmd, const char *synopsis, int status, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rmcp_error(cmd, "%s", msg);
-	fprintf(stderr, "usage: %s\n", synopsis);
-	return status;
-}
 
 int rmcp_strlist_add(struct rmcp_strlist *l, const char *s)
 {

@@ -3,8 +3,9 @@
 """The generated shell completions (completions/gen-completions.py), run in each shell.
 
 - drift: for every command, the long options bash completes after `rmcp CMD --` are exactly
-  the ones its getopt table accepts (`{ "name", ..._argument` in the src/cli file defining
-  cmd_<name>), and the commands completed after `rmcp ` are the ones `rmcp --help` lists;
+  the ones its option table accepts (`RMCP_OPT('x', "name", ...` rows in the src/cli file
+  defining cmd_<name>, plus --help), and the commands completed after `rmcp ` are the ones
+  `rmcp --help` lists;
 - bash: option names, --format/--device/--shell choices, directories after --sysroot, files
   after --output, commands after `rmcp run --`, files as scan's PATH;
 - fish: the same questions through `complete -C`;
@@ -51,11 +52,13 @@ def fish_complete(line):
 
 
 def getopt_longs(cmd):
-    """The long options cmd_<cmd> accepts, from its getopt_long table in src/cli."""
+    """The long options cmd_<cmd> accepts, from its option table in src/cli (opts.h:
+    RMCP_OPT / RMCP_LONG_OPT rows; opts.c adds --help to every command)."""
     for path in glob.glob(os.path.join(src, "src", "cli", "**", "*.c"), recursive=True):
         text = open(path, encoding="utf-8").read()
         if re.search(rf"\bint cmd_{re.escape(cmd)}\s*\(", text):
-            return {"--" + n for n in re.findall(r'\{\s*"([a-z0-9-]+)",\s*(?:no|required|optional)_argument', text)}
+            rows = re.findall(r"RMCP_(?:LONG_)?OPT\(\s*'.',\s*\"([a-z0-9-]+)\"", text)
+            return {"--" + n for n in rows} | {"--help"} if rows else None
     return None
 
 
