@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "advise.h"
+#include "report_advise.h"
 #include "cache.h"
 #include "cmd.h"
 #include "opts.h"

@@ -73,7 +73,9 @@ int rmcp_advise_parse_amount(const char *s, double *out);
 /* Check the inputs' ranges (err names the bad one) and rank the options. */
 int rmcp_advise_compute(const struct rmcp_advise_in *in, struct rmcp_advise_out *out, struct rmcp_err *err);
 
-int rmcp_advise_text(FILE *out, const struct rmcp_advise_in *in, const struct rmcp_advise_out *res, bool color);
-int rmcp_advise_json(FILE *out, const struct rmcp_advise_in *in, const struct rmcp_advise_out *res);
+/* v rounded to whole 1/scale units (cents: 100), so the ranking and the JSON agree. */
+long long rmcp_advise_units(double v, double scale);
+
+/* The renderers are in report_advise.h. */
 
 #endif
