@@ -37,9 +37,10 @@ run() {
 	{
 		echo "# rmcp $*" | sed "s#$build#\$BUILD#g; s#$src#\$SRC#g"
 		echo "# exit $rc"
-		# Durations change from run to run; everything else must not.
+		# Durations and the time of the run change from run to run; nothing else may.
 		sed "s#$build#\$BUILD#g; s#$src#\$SRC#g" "$tmp/o" |
-			sed -E 's/"(ms|elapsed_s)":[0-9.e+-]+/"\1":T/g'
+			sed -E 's/"(ms|elapsed_s|timestamp)": ?("[^"]*"|[0-9.e+-]+)/"\1":T/g;
+				s/^(rmcp_last_run_timestamp_seconds[^ ]*) .*/\1 T/'
 		echo "# stderr"
 		sed "s#$build#\$BUILD#g; s#$src#\$SRC#g" "$tmp/e"
 	} >"$out/$name.txt"
