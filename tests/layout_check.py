@@ -15,7 +15,9 @@ check resolves each `#include "x.h"` to the folder that holds x.h and fails when
   - a source or header sits directly in src/lib or in a folder that is not a stage;
   - a lib file includes a quoted header that exists nowhere (except the generated version.h);
   - src/preload includes a stage above facts (librmcp.so links only the pure parts);
-  - tests/unit/<stage>/ holds a test whose module is in another stage.
+  - tests/unit/<stage>/ holds a test whose module is in another stage;
+  - a comment or document names a src/lib/... or tests/unit/... file that does not exist
+    (paths in prose stay true when files move).
 Exit 0 when clean, 1 with one line per violation.
 """
 import os
@@ -122,6 +124,25 @@ def main():
                     if home is not None and home != entry:
                         errors.append(f"tests/unit/{entry}/{n}: tests src/lib/{home}/{mod}, "
                                       f"so it belongs in tests/unit/{home}/")
+
+    # Paths named in comments and documents exist (README, docs, data, scripts, src, tests).
+    mention = re.compile(r"\b((?:src/lib|tests/unit)/[A-Za-z0-9_./-]*[A-Za-z0-9_])")
+    for top in ("README.md", "docs", "data", "scripts", "src", "tests", "bench", "tools"):
+        base_dir = os.path.join(root, top)
+        paths = [base_dir] if os.path.isfile(base_dir) else \
+            [os.path.join(d, n) for d, _, ns in os.walk(base_dir) for n in ns]
+        for path in sorted(paths):
+            if not path.endswith((".c", ".h", ".md", ".py", ".sh", ".json", ".tsv", ".build", ".1")):
+                continue
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            for hit in mention.finditer(text):
+                m = hit.group(1)
+                after = text[hit.end():hit.end() + 1]
+                if after in ("*", "<", "{") or m.endswith("_table.c"):
+                    continue	# a pattern (verdict*.c, test_<format>.c) or a generated file
+                if not os.path.exists(os.path.join(root, m)):
+                    errors.append(f"{rel(path)}: names {m}, which does not exist")
 
     for e in errors:
         print("layout: " + e)

@@ -6,7 +6,7 @@
   resolves in the local registry (tests/integration/schemas.py refuses anything else, so a
   reference that needs the network fails here);
 - rmcp scan, doctor, advise, probe and env --json each validate against their schema and start
-  with the envelope written by rmcp_report_json (src/lib/report.c): rmcp_version as
+  with the envelope written by rmcp_report_json (src/lib/report/report.c): rmcp_version as
   `rmcp --version` says, timestamp (RFC 3339 UTC) within the run, hostname as gethostname(2);
 - two runs of the same command differ at most in timestamp and hostname, the members tests
   that compare JSON ignore (strip_envelope).
