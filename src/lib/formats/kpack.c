@@ -1,69 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * TheRock kpack archives and `.rocm_kpack_ref` markers; see kpack.h.
- *
- * Format sources (rocm-kpack, read at ROCm/rocm-systems shared/kpack, ROCm/rocm-kpack and
- * stellaraccident/rocm-kpack; "py:" = python/rocm_kpack/, "rt:" = runtime/src/):
- *  - Archive header "KPAK", u32 version = 1, u64 TOC offset, all little-endian; blobs start at
- *    the next 64-byte boundary; the MessagePack TOC runs from the TOC offset to end of file:
- *    py:kpack.py PackedKernelArchive.write() / read() (struct "<4sIQ", BLOB_ALIGNMENT = 64),
- *    rt:archive.cpp validate_header(), rt:toc_parser.cpp parse_toc().
- *  - TOC keys format_version, group_name, gfx_arch_family, gfx_arches, compression_scheme,
- *    toc {<binary key>: {<arch>: {type, ordinal, original_size, metadata}}}:
- *    py:kpack.py PackedKernelArchive docstring, add_kernel(), write().
- *  - "none": blobs[ordinal] = {offset (absolute, fixed up by write()), size}:
- *    py:compression.py NoOpCompressor.finalize() / decompress_kernel().
- *    "zstd-per-kernel": zstd_offset/zstd_size name a blob of u32 num_kernels, then per kernel
- *    u32 frame size + zstd frame, indexed by ordinal: py:compression.py ZstdCompressor.finalize()
- *    / _build_frame_index(). A missing compression_scheme means "none":
- *    py:compression.py create_compressor_from_toc().
- *  - Binary keys are "<prefix>/<binary relpath>#<co_index>", archs are the bundle target after
- *    the last "--" (e.g. "gfx1030", "gfx942:xnack+"): py:artifact_splitter.py
- *    ArtifactSplitter.process_fat_binaries(), py:artifact_utils.py
- *    extract_architecture_from_target(). Lookup is kernel_name + "#" + co_index, and an exact
- *    kernel_name key is also accepted: rt:loader.cpp kpack_load_code_object(),
- *    rt:kpack.cpp find_kernel_entries().
- *  - `.rocm_kpack_ref` = msgpack {kpack_search_paths: [str], kernel_name: str}:
- *    py:elf/kpack_transform.py add_kpack_ref_section(); parsed by rt:loader.cpp
- *    parse_hipk_metadata() (kernel_name required; non-string paths skipped; at least one path).
- *  - Search paths are relative to the directory of the binary (the path the loader sees in
- *    /proc/self/maps, rt:path_resolution.cpp kpack_discover_binary_path()), joined and
- *    normalised by rt:loader.cpp resolve_path(); absolute paths are used as-is; the first
- *    "@GFXARCH@" is replaced by each wanted architecture (loader.cpp kgfxArchPlaceholder). The
- *    splitter writes "../.kpack/<artifact>_@GFXARCH@.kpack" (py:artifact_splitter.py
- *    compute_kpack_search_pattern(), create_kpack_files()); older splitters wrote
- *    "../.kpack/<artifact>.kpm" with kernel_name = <artifact> (= the archive's group_name)
- *    (ROCm/rocm-kpack 739aaeb py:artifact_splitter.py compute_manifest_relative_path(),
- *    inject_kpack_references()), while the runtime of that time opened each search path as
- *    an archive (stellaraccident/rocm-kpack ae4f1c2 rt:loader.cpp kpack_load_code_object()).
- */
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700	/* realpath */
-#endif
 #include "kpack.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "bytes.h"
+#include "kpack_internal.h"
 #include "msgpack.h"
 #include "banned.h"
 
 #define KPACK_MAGIC "KPAK"
 #define KPACK_HEADER_SIZE 16
 #define KPACK_VERSION 1
-#define KPACK_GFXARCH "@GFXARCH@"
 
-static void free_strv(char **v, size_t n)
+void rmcp_kpack_free_strv(char **v, size_t n)
 {
 	if (!v)
 		return;
@@ -73,7 +25,7 @@ static void free_strv(char **v, size_t n)
 }
 
 /* Translate a msgpack reader error into a message; `pos` is a file (or section) offset. */
-static int mp_fail(struct rmcp_err *err, int rc, const char *where, size_t pos)
+int rmcp_kpack_mp_fail(struct rmcp_err *err, int rc, const char *where, size_t pos)
 {
 	switch (rc) {
 	case -RMCP_E_TRUNC:
@@ -90,8 +42,8 @@ static int mp_fail(struct rmcp_err *err, int rc, const char *where, size_t pos)
 }
 
 /* NUL-terminated copy of a msgpack string, refusing over-long strings and embedded NULs. */
-static int dup_str(const char *s, uint32_t n, size_t max, char **out, struct rmcp_err *err,
-		   const char *where, size_t pos)
+int rmcp_kpack_dup_str(const char *s, uint32_t n, size_t max, char **out, struct rmcp_err *err,
+		       const char *where, size_t pos)
 {
 	char *p;
 
@@ -111,7 +63,7 @@ static int dup_str(const char *s, uint32_t n, size_t max, char **out, struct rmc
 }
 
 /* Grow *v (elements of `size` bytes) so that index `n` fits; limit checked by callers. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
+int rmcp_kpack_grow(void **v, size_t *cap, size_t n, size_t size)
 {
 	void *p;
 	size_t c;
@@ -125,123 +77,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	*v = p;
 	*cap = c;
 	return 0;
-}
-
-/* ---- .rocm_kpack_ref --------------------------------------------------------------------- */
-
-static int ref_paths(struct rmcp_mp *mp, struct rmcp_kpack_ref *out, struct rmcp_err *err)
-{
-	const char *w = "kpack ref: kpack_search_paths";
-	size_t cap = 0;
-	uint32_t n;
-	int rc;
-
-	rc = rmcp_mp_read_array(mp, &n);
-	if (rc)
-		return mp_fail(err, rc, w, mp->pos);
-	for (uint32_t i = 0; i < n; i++) {
-		struct rmcp_mp_item it;
-		size_t pos = mp->pos;
-
-		rc = rmcp_mp_peek(mp, &it);
-		if (rc)
-			return mp_fail(err, rc, w, pos);
-		/* loader.cpp parse_hipk_metadata() ignores entries that are not strings */
-		if (it.type != RMCP_MP_STR) {
-			rc = rmcp_mp_skip(mp);
-			if (rc)
-				return mp_fail(err, rc, w, pos);
-			continue;
-		}
-		if (out->n_search_paths == RMCP_KPACK_MAX_SEARCH_PATHS)
-			return rmcp_err_set(err, -RMCP_E_LIMIT, "%s: more than %d paths", w,
-					    RMCP_KPACK_MAX_SEARCH_PATHS);
-		if (grow((void **)&out->search_paths, &cap, out->n_search_paths, sizeof(char *)))
-			return rmcp_err_set(err, -ENOMEM, "%s: out of memory", w);
-		(void)rmcp_mp_next(mp, &it);	/* cannot fail: peeked above */
-		rc = dup_str((const char *)it.data, it.len, RMCP_KPACK_MAX_PATH,
-			     &out->search_paths[out->n_search_paths], err, w, pos);
-		if (rc)
-			return rc;
-		out->n_search_paths++;
-	}
-	return 0;
-}
-
-static int ref_parse(struct rmcp_mp *mp, struct rmcp_kpack_ref *out, struct rmcp_err *err)
-{
-	bool have_paths = false;
-	uint32_t n;
-	int rc;
-
-	rc = rmcp_mp_read_map(mp, &n);
-	if (rc)
-		return rc == -RMCP_E_FORMAT
-			? rmcp_err_set(err, rc, "kpack ref: not a msgpack map")
-			: mp_fail(err, rc, "kpack ref", mp->pos);
-	for (uint32_t i = 0; i < n; i++) {
-		struct rmcp_mp_item key;
-		size_t pos = mp->pos;
-
-		rc = rmcp_mp_next(mp, &key);
-		if (rc)
-			return mp_fail(err, rc, "kpack ref", pos);
-		if (rmcp_mp_str_eq(&key, "kernel_name")) {
-			const char *s;
-			uint32_t len;
-
-			if (out->kernel_name)
-				return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: duplicate "
-						    "kernel_name");
-			pos = mp->pos;
-			rc = rmcp_mp_read_str(mp, &s, &len);
-			if (rc)
-				return mp_fail(err, rc, "kpack ref: kernel_name", pos);
-			rc = dup_str(s, len, RMCP_KPACK_MAX_PATH, &out->kernel_name, err,
-				     "kpack ref: kernel_name", pos);
-		} else if (rmcp_mp_str_eq(&key, "kpack_search_paths")) {
-			if (have_paths)
-				return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: duplicate "
-						    "kpack_search_paths");
-			have_paths = true;
-			rc = ref_paths(mp, out, err);
-		} else {
-			pos = mp->pos;
-			rc = rmcp_mp_skip(mp);
-			if (rc)
-				return mp_fail(err, rc, "kpack ref", pos);
-		}
-		if (rc)
-			return rc;
-	}
-	if (!out->kernel_name)
-		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: no kernel_name");
-	if (!out->n_search_paths)
-		return rmcp_err_set(err, -RMCP_E_FORMAT, "kpack ref: no kpack_search_paths");
-	return 0;
-}
-
-int rmcp_kpack_ref_parse(const void *buf, size_t len, struct rmcp_kpack_ref *out,
-			 struct rmcp_err *err)
-{
-	struct rmcp_mp mp;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rmcp_mp_init(&mp, buf, len);
-	rc = ref_parse(&mp, out, err);
-	if (rc)
-		rmcp_kpack_ref_release(out);
-	return rc;
-}
-
-void rmcp_kpack_ref_release(struct rmcp_kpack_ref *ref)
-{
-	if (!ref)
-		return;
-	free_strv(ref->search_paths, ref->n_search_paths);
-	free(ref->kernel_name);
-	memset(ref, 0, sizeof(*ref));
 }
 
 /* ---- .kpack archive ---------------------------------------------------------------------- */
@@ -272,7 +107,7 @@ static size_t at(const struct toc_ctx *c)
 
 static int toc_fail(struct toc_ctx *c, int rc, const char *where, size_t pos)
 {
-	return mp_fail(c->err, rc, where, pos);
+	return rmcp_kpack_mp_fail(c->err, rc, where, pos);
 }
 
 static int toc_str(struct toc_ctx *c, size_t max, char **out, const char *where)
@@ -284,7 +119,7 @@ static int toc_str(struct toc_ctx *c, size_t max, char **out, const char *where)
 
 	if (rc)
 		return toc_fail(c, rc, where, pos);
-	return dup_str(s, n, max, out, c->err, where, pos);
+	return rmcp_kpack_dup_str(s, n, max, out, c->err, where, pos);
 }
 
 static int toc_uint(struct toc_ctx *c, uint64_t *v, const char *where)
@@ -317,7 +152,7 @@ static int toc_arches(struct toc_ctx *c)
 		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: gfx_arches has %u entries, "
 				    "limit %d", n, RMCP_KPACK_MAX_ITEMS);
 	for (uint32_t i = 0; i < n; i++) {
-		if (grow((void **)&kp->arches, &cap, kp->n_arches, sizeof(char *)))
+		if (rmcp_kpack_grow((void **)&kp->arches, &cap, kp->n_arches, sizeof(char *)))
 			return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
 		rc = toc_str(c, RMCP_KPACK_MAX_NAME, &kp->arches[kp->n_arches], "kpack: gfx_arches");
 		if (rc)
@@ -609,7 +444,7 @@ static int toc_binary(struct toc_ctx *c, char *binary)
 		if (kp->n_items == RMCP_KPACK_MAX_ITEMS)
 			return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: more than %d toc entries",
 					    RMCP_KPACK_MAX_ITEMS);
-		if (grow((void **)&kp->items, &c->cap_items, kp->n_items, sizeof(*kp->items)))
+		if (rmcp_kpack_grow((void **)&kp->items, &c->cap_items, kp->n_items, sizeof(*kp->items)))
 			return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
 		it = &kp->items[kp->n_items];
 		memset(it, 0, sizeof(*it));
@@ -641,7 +476,7 @@ static int toc_map(struct toc_ctx *c)
 		return rmcp_err_set(c->err, -RMCP_E_LIMIT, "kpack: toc has %u binaries, limit %d",
 				    n, RMCP_KPACK_MAX_ITEMS);
 	for (uint32_t i = 0; i < n; i++) {
-		if (grow((void **)&kp->binaries, &c->cap_binaries, kp->n_binaries, sizeof(char *)))
+		if (rmcp_kpack_grow((void **)&kp->binaries, &c->cap_binaries, kp->n_binaries, sizeof(char *)))
 			return rmcp_err_set(c->err, -ENOMEM, "kpack: out of memory");
 		rc = toc_str(c, RMCP_KPACK_MAX_PATH, &kp->binaries[kp->n_binaries],
 			     "kpack: toc binary");
@@ -706,7 +541,7 @@ static int kpack_parse(const uint8_t *p, size_t len, struct rmcp_kpack *kp,
 				  "is not known", scheme);
 	}
 	if (!rc && !kp->compression)
-		rc = dup_str("none", 4, RMCP_KPACK_MAX_NAME, &kp->compression, c->err, "kpack", 0);
+		rc = rmcp_kpack_dup_str("none", 4, RMCP_KPACK_MAX_NAME, &kp->compression, c->err, "kpack", 0);
 	if (rc)
 		return rc;
 	return toc_map(c);
@@ -741,8 +576,8 @@ void rmcp_kpack_release(struct rmcp_kpack *kp)
 		free(kp->items[i].type);
 	}
 	free(kp->items);
-	free_strv(kp->binaries, kp->n_binaries);
-	free_strv(kp->arches, kp->n_arches);
+	rmcp_kpack_free_strv(kp->binaries, kp->n_binaries);
+	rmcp_kpack_free_strv(kp->arches, kp->n_arches);
 	free(kp->group_name);
 	free(kp->arch_family);
 	free(kp->compression);
@@ -765,284 +600,4 @@ int rmcp_kpack_key_matches(const char *key, const char *kernel_name)
 		if (*p < '0' || *p > '9')
 			return 0;
 	return 1;
-}
-
-/* ---- finding archives on disk ------------------------------------------------------------ */
-
-struct find_ctx {
-	const struct rmcp_kpack_ref *ref;
-	rmcp_kpack_cb cb;
-	void *ctx;
-	struct rmcp_err *err;
-	char **seen;			/* real paths of archives already visited */
-	size_t n_seen, cap_seen;
-	int n_read;
-};
-
-static void report(struct find_ctx *f, const char *path, int code, const char *what)
-{
-	struct rmcp_err e;
-
-	rmcp_err_clear(&e);
-	rmcp_err_set(&e, code, "kpack: %s: %s", path, what);
-	f->cb(f->ctx, path, NULL, &e);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Architectures of the entries for kernel_name (all entries if `all`), into v. */
-static size_t matching_arches(const struct rmcp_kpack *kp, const char *kernel_name, bool all,
-			      const char **v)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < kp->n_items; i++)
-		if (all || rmcp_kpack_key_matches(kp->items[i].binary, kernel_name))
-			v[n++] = kp->items[i].arch;
-	return n;
-}
-
-/* Report each distinct architecture with code for the ref's kernel_name, sorted. */
-static int report_arches(struct find_ctx *f, const char *path, const struct rmcp_kpack *kp)
-{
-	const char *kn = f->ref->kernel_name;
-	const char **v;
-	size_t n;
-
-	if (!kp->n_items)
-		return 0;
-	v = malloc(kp->n_items * sizeof(*v));
-	if (!v)
-		return rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
-	n = matching_arches(kp, kn, false, v);
-	/*
-	 * Older splitters set kernel_name to the artifact name, which is the archive's
-	 * group_name, and keyed the TOC by binary path (ROCm/rocm-kpack 739aaeb
-	 * artifact_splitter.py inject_kpack_references): then every entry is a candidate.
-	 */
-	if (!n && kp->group_name && strcmp(kp->group_name, kn) == 0)
-		n = matching_arches(kp, kn, true, v);
-	qsort(v, n, sizeof(*v), cmp_str);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
-			f->cb(f->ctx, path, v[i], NULL);
-	free(v);
-	return 0;
-}
-
-/* Map, parse and report one archive. Returns 0, or a negative error that ends the search. */
-static int read_archive(struct find_ctx *f, const char *path)
-{
-	struct rmcp_kpack kp;
-	struct rmcp_err e;
-	struct stat st;
-	void *map = NULL;
-	int fd, rc;
-
-	/* O_NONBLOCK: a FIFO named *.kpack must not hang the scan; regular files ignore it */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		report(f, path, -errno, "cannot open");
-		return 0;
-	}
-	if (fstat(fd, &st) < 0) {
-		report(f, path, -errno, "cannot stat");
-		close(fd);
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX) {
-		report(f, path, S_ISREG(st.st_mode) ? -EFBIG : -RMCP_E_FORMAT,
-		       "not a regular file of a mappable size");
-		close(fd);
-		return 0;
-	}
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			report(f, path, -errno, "cannot map");
-			close(fd);
-			return 0;
-		}
-	}
-	close(fd);
-	rmcp_err_clear(&e);
-	rc = rmcp_kpack_parse(map, (size_t)st.st_size, &kp, &e);
-	if (map)
-		munmap(map, (size_t)st.st_size);
-	if (rc == -ENOMEM)
-		return rmcp_err_set(f->err, rc, "kpack: %s: out of memory", path);
-	if (rc) {
-		rmcp_err_prefix(&e, "%s", path);
-		f->cb(f->ctx, path, NULL, &e);
-		return 0;
-	}
-	f->n_read++;
-	rc = report_arches(f, path, &kp);
-	rmcp_kpack_release(&kp);
-	return rc;
-}
-
-/* Visit an archive path once (identity by real path, as loader.cpp get_canonical_path). */
-static int visit(struct find_ctx *f, const char *path)
-{
-	char *rp = realpath(path, NULL);
-
-	if (!rp) {
-		if (errno != ENOENT)
-			report(f, path, -errno, "cannot resolve path");
-		return 0;	/* absent archives are normal: that architecture is not installed */
-	}
-	for (size_t i = 0; i < f->n_seen; i++) {
-		if (strcmp(f->seen[i], rp) == 0) {
-			free(rp);
-			return 0;
-		}
-	}
-	if (f->n_seen == RMCP_KPACK_MAX_ARCHIVES) {
-		free(rp);
-		return rmcp_err_set(f->err, -RMCP_E_LIMIT, "kpack: search names more than %d "
-				    "archives", RMCP_KPACK_MAX_ARCHIVES);
-	}
-	if (grow((void **)&f->seen, &f->cap_seen, f->n_seen, sizeof(char *))) {
-		free(rp);
-		return rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
-	}
-	f->seen[f->n_seen++] = rp;
-	return read_archive(f, rp);
-}
-
-static bool name_matches(const char *name, const char *prefix, const char *suffix)
-{
-	size_t n = strlen(name), np = strlen(prefix), ns = strlen(suffix);
-
-	/* the "@GFXARCH@" part must be non-empty */
-	return n > np + ns && strncmp(name, prefix, np) == 0 &&
-	       strcmp(name + n - ns, suffix) == 0;
-}
-
-/* Every "<prefix>*<suffix>" entry of dir, in name order. */
-static int scan_dir(struct find_ctx *f, const char *dir, const char *prefix, const char *suffix)
-{
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
-
-	d = opendir(*dir ? dir : "/");
-	if (!d) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			report(f, dir, -errno, "cannot open directory");
-		return 0;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!name_matches(de->d_name, prefix, suffix))
-			continue;
-		if (n == RMCP_KPACK_MAX_ARCHIVES) {
-			rc = rmcp_err_set(f->err, -RMCP_E_LIMIT, "kpack: %s: more than %d archives",
-					  dir, RMCP_KPACK_MAX_ARCHIVES);
-			break;
-		}
-		if (grow((void **)&names, &cap, n, sizeof(char *)) ||
-		    !(names[n] = malloc(strlen(de->d_name) + 1))) {
-			rc = rmcp_err_set(f->err, -ENOMEM, "kpack: out of memory");
-			break;
-		}
-		memcpy(names[n], de->d_name, strlen(de->d_name) + 1);
-		n++;
-	}
-	closedir(d);
-	if (!rc && n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n && !rc; i++) {
-		char path[PATH_MAX];
-
-		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path))
-			report(f, dir, -RMCP_E_LIMIT, "archive path too long");
-		else
-			rc = visit(f, path);
-	}
-	free_strv(names, n);
-	return rc;
-}
-
-/*
- * path[ph] starts "@GFXARCH@". The runtime substitutes the architectures it wants; not knowing
- * the GPU, we take every file matching the pattern in that directory.
- */
-static int scan_pattern(struct find_ctx *f, char *path, size_t ph)
-{
-	const char *suffix = path + ph + strlen(KPACK_GFXARCH);
-	char *slash;
-
-	path[ph] = '\0';
-	slash = strrchr(path, '/');
-	if (strchr(suffix, '/') || !slash) {
-		path[ph] = '@';
-		report(f, path, -RMCP_E_UNSUPPORTED, "@GFXARCH@ outside the file name");
-		return 0;
-	}
-	*slash = '\0';
-	return scan_dir(f, path, slash + 1, suffix);
-}
-
-static int search_one(struct find_ctx *f, const char *dir, const char *sp)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	size_t n;
-	char *ph;
-	int w;
-
-	/* loader.cpp resolve_path(): absolute paths as-is, else relative to the binary's dir */
-	w = sp[0] == '/' ? snprintf(path, sizeof(path), "%s", sp)
-			 : snprintf(path, sizeof(path), "%s/%s", dir, sp);
-	if (w < 0 || w >= (int)sizeof(path)) {
-		report(f, sp, -RMCP_E_LIMIT, "search path too long");
-		return 0;
-	}
-	ph = strstr(path, KPACK_GFXARCH);
-	if (ph)
-		return scan_pattern(f, path, (size_t)(ph - path));
-	n = strlen(path);
-	if (n > 4 && strcmp(path + n - 4, ".kpm") == 0) {
-		/*
-		 * Older splitters embedded "<dir>/<artifact>.kpm", a manifest naming the archives
-		 * of that directory (runtime/tests/generate_test_data.py generate_test_manifests);
-		 * no runtime we read resolves it, so take every archive beside it.
-		 */
-		char *slash = strrchr(path, '/');
-
-		*slash = '\0';		/* path is absolute here, so there is a '/' */
-		return scan_dir(f, path, "", ".kpack");
-	}
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return scan_dir(f, path, "", ".kpack");
-	return visit(f, path);
-}
-
-int rmcp_kpack_find(const char *binary_path, const struct rmcp_kpack_ref *ref, rmcp_kpack_cb cb,
-		    void *ctx, struct rmcp_err *err)
-{
-	struct find_ctx f = { .ref = ref, .cb = cb, .ctx = ctx, .err = err };
-	char *dir, *slash;
-	int rc = 0;
-
-	if (!binary_path || !ref || !ref->kernel_name || !cb)
-		return rmcp_err_set(err, -EINVAL, "kpack: missing argument");
-	/* the runtime resolves against the mapped file's path, which has symlinks resolved */
-	dir = realpath(binary_path, NULL);
-	if (!dir)
-		return rmcp_err_set(err, -errno, "kpack: %s: cannot resolve path", binary_path);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';		/* "/lib/x.so" -> "/lib", "/x.so" -> "" (joined as "/...") */
-	for (size_t i = 0; i < ref->n_search_paths && !rc; i++)
-		rc = search_one(&f, dir, ref->search_paths[i]);
-	free(dir);
-	free_strv(f.seen, f.n_seen);
-	return rc ? rc : f.n_read;
 }
