@@ -11,7 +11,7 @@
 #include "cmd.h"
 #include "opts.h"
 #include "probe.h"
-#include "profile.h"
+#include "report_profile.h"
 #include "report.h"
 #include "banned.h"
 

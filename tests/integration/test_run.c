@@ -29,7 +29,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "profile.h"
+#include "report_profile.h"
 #include "run.h"
 
 extern char **environ;

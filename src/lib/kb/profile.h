@@ -7,7 +7,7 @@
  * doctor (verdict.h) on the user's environment, applies the rules in three stages (clean,
  * fix, tune: profiles.tsv), and checks the result: whatever the table says, no GPU is left
  * running another family's code (HSA_OVERRIDE_GFX_VERSION=10.3.0 on a gfx101x).
- * Never prints to the terminal; renderers take a FILE.
+ * Never prints; its renderers (shell lines, JSON) are report/report_profile.c.
  */
 #ifndef RMCP_PROFILE_H
 #define RMCP_PROFILE_H
@@ -21,7 +21,6 @@
 #include "sysfs.h"
 
 struct rmcp_env;
-struct json_object;
 
 enum rmcp_profile_kind { RMCP_PROFILE_GPU, RMCP_PROFILE_CPU };
 enum rmcp_profile_stage { RMCP_STAGE_CLEAN, RMCP_STAGE_FIX, RMCP_STAGE_TUNE, RMCP_STAGE_ALWAYS };
@@ -173,18 +172,6 @@ int rmcp_preload_find(char *const *envp, char *buf, size_t cap);
 enum rmcp_shell { RMCP_SHELL_SH, RMCP_SHELL_FISH };
 int rmcp_shell_parse(const char *s, enum rmcp_shell *out);	/* "sh", "fish": 0 or -EINVAL */
 
-/*
- * Quote value for the shell so it reads back as exactly those bytes: POSIX sh single quotes
- * ('\'' for a quote), fish single quotes (\\ and \' escaped). Returns the length, or
- * -RMCP_E_LIMIT if cap is too small.
- */
-int rmcp_shell_quote(enum rmcp_shell sh, const char *value, char *buf, size_t cap);
-
-/* `export NAME='value'` / `unset NAME` lines (fish: set -gx / set -e), each preceded by a
- * comment with the rule and the reason. Returns 0 or -EIO. */
-int rmcp_profile_write_shell(FILE *out, const struct rmcp_profile *p, enum rmcp_shell sh);
-
-/* The profile as JSON (docs/run.schema.json "profile"). NULL on allocation failure. */
-struct json_object *rmcp_profile_json(const struct rmcp_profile *p);
+/* The renderers (shell lines, JSON) are in report_profile.h. */
 
 #endif
