@@ -10,7 +10,7 @@
 #include "cache.h"
 #include "cmd.h"
 #include "opts.h"
-#include "probe.h"
+#include "report_probe.h"
 #include "report_profile.h"
 #include "report.h"
 #include "banned.h"

@@ -12,7 +12,7 @@
 #include "cache.h"
 #include "cmd.h"
 #include "opts.h"
-#include "probe.h"
+#include "report_probe.h"
 #include "sysfs.h"
 #include "report.h"
 #include "banned.h"

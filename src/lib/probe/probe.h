@@ -23,8 +23,6 @@
 #include "error.h"
 #include "sysfs.h"
 
-struct json_object;
-
 enum rmcp_probe_step {
 	RMCP_STEP_RUNTIME,		/* dlopen the HIP runtime, resolve its entry points */
 	RMCP_STEP_INIT,			/* hipInit */
@@ -263,9 +261,6 @@ int rmcp_probe_cached(const struct rmcp_probe_opts *o, const struct rmcp_machine
 		      const char *cache_dir, bool use_cache, struct rmcp_probe_result *r,
 		      struct rmcp_err *err);
 
-/* ---- rendering ---- */
-
-/* docs/probe.schema.json. NULL on allocation failure. */
-struct json_object *rmcp_probe_json(const struct rmcp_probe_result *r);
+/* The renderer (JSON) is in report_probe.h. */
 
 #endif
