@@ -4,6 +4,12 @@
  * judged once (judge.c) under one lock; kernels with something to report are published in a
  * lock-free map for the launch hooks. Registration is rare (program start, library load), so
  * it may allocate and parse; launches only probe the map.
+ *
+ * One concern in ~630 lines, kept in one file on purpose: every section (the GPUs, the memory
+ * the hooks are handed, modules and kernels, the launch's slow path, fork) works on the same
+ * state under the same `lock` (the module list, the GPU table, the ISA checker); keeping that
+ * state file-static keeps every access to it in this file, next to the lock it needs. The
+ * pure parts already live elsewhere: judgement in judge.c, the map in ptrmap.c.
  */
 #include "guard.h"
 
