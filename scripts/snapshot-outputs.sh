@@ -23,6 +23,9 @@ if [ ! -d "$build/examples/rx5600xt" ]; then
 	"$src/examples/assemble.sh" "$build/examples" >/dev/null || exit 2
 fi
 mkdir -p "$out"
+# A second tree may link its fixtures and demo to the first's: name them as its own.
+fxr=$(readlink -f "$fx")
+exr=$(readlink -f "$build/examples")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -38,11 +41,14 @@ run() {
 		echo "# rmcp $*" | sed "s#$build#\$BUILD#g; s#$src#\$SRC#g"
 		echo "# exit $rc"
 		# Durations and the time of the run change from run to run; nothing else may.
-		sed "s#$build#\$BUILD#g; s#$src#\$SRC#g" "$tmp/o" |
+		# The probe's fingerprint hashes absolute paths, so it differs between two trees.
+		sed "s#$fxr#$fx#g; s#$exr#$build/examples#g" "$tmp/o" |
+			sed "s#$build#\$BUILD#g; s#$src#\$SRC#g" |
 			sed -E 's/"(ms|elapsed_s|timestamp)": ?("[^"]*"|[0-9.e+-]+)/"\1":T/g;
-				s/^(rmcp_last_run_timestamp_seconds[^ ]*) .*/\1 T/'
+				s/^(rmcp_last_run_timestamp_seconds[^ ]*) .*/\1 T/;
+				s/"fingerprint": ?"[0-9a-f]*"/"fingerprint":H/'
 		echo "# stderr"
-		sed "s#$build#\$BUILD#g; s#$src#\$SRC#g" "$tmp/e"
+		sed "s#$fxr#$fx#g; s#$exr#$build/examples#g" "$tmp/e" | sed "s#$build#\$BUILD#g; s#$src#\$SRC#g"
 	} >"$out/$name.txt"
 }
 
@@ -61,7 +67,7 @@ for s in $sysroots; do
 done
 
 # Every built fixture file (not the sysroot trees: doctor reads those), one scan each.
-find "$fx" -path "$fx/sysroots" -prune -o -type f -print | LC_ALL=C sort >"$tmp/files"
+find -H "$fx" -path "$fx/sysroots" -prune -o -type f -print | LC_ALL=C sort >"$tmp/files"
 while read -r f; do
 	tag=$(echo "$f" | sed "s#$fx/##; s#/#_#g")
 	run "scan-json-$tag" scan --json --verbose "$f"
