@@ -3,6 +3,7 @@
 #ifndef RMCP_CMD_H
 #define RMCP_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -45,6 +46,34 @@ struct rmcp_strlist {
 	size_t n;
 };
 int rmcp_strlist_add(struct rmcp_strlist *l, const char *s);	/* 0 or -ENOMEM */
+
+/*
+ * What rmcp run and rmcp env share (rmcp env prints what rmcp run applies): the device mode,
+ * the preload's modes and the machine the profile is computed for. RMCP_PROFILE_OPT_ROWS are
+ * their common option-table rows (opts.h); rmcp_profile_arg parses those rows and --device,
+ * --memory and --guard.
+ */
+struct rmcp_profile_args {
+	int mode;			/* enum rmcp_device_mode, RMCP_DEVICE_AUTO by default */
+	const char *memory, *guard, *sysroot;
+	struct rmcp_strlist torch, python;
+	double timeout;			/* the probe's watchdog, seconds */
+	bool no_cache;
+};
+#define RMCP_PROFILE_OPT_ROWS                                                              \
+	RMCP_OPT('s', "sysroot", "DIR", "read the machine under DIR instead of /"),         \
+	RMCP_OPT('t', "torch", "DIR",                                                       \
+		 "also judge the PyTorch package in DIR (as rmcp doctor --torch)"),         \
+	RMCP_OPT('p', "python", "PATH",                                                     \
+		 "also look in this python's site-packages (as rmcp doctor)"),              \
+	RMCP_LONG_OPT('P', "probe-timeout", "S", "the probe's watchdog in seconds (default 120)"), \
+	RMCP_OPT('n', "no-cache", NULL, "probe again instead of using a cached probe")
+void rmcp_profile_args_init(struct rmcp_profile_args *a);
+void rmcp_profile_args_release(struct rmcp_profile_args *a);
+/* Store option opt of cmd ('d', 'm', 'g' and the RMCP_PROFILE_OPT_ROWS keys) in a: 0; not one
+ * of them: -1; a bad value or no memory: the exit status, after saying why on stderr. */
+int rmcp_profile_arg(const struct rmcp_cmd_help *cmd, struct rmcp_profile_args *a, int opt,
+		     const char *arg);
 
 /* dir exists and is a directory (--sysroot, --torch); else "rmcp: <cmd>: <opt> <dir>: why"
  * on stderr and -1. */

@@ -35,16 +35,7 @@ static const struct rmcp_opt env_opts[] = {
 	  "librmcp.so memory policy: default, noncoherent or coarse"),
 	RMCP_OPT('g', "guard", "MODE",
 	  "librmcp.so guard: block (default), warn, or off (no preload)"),
-	RMCP_OPT('s', "sysroot", "DIR",
-	  "read the machine under DIR instead of /"),
-	RMCP_OPT('t', "torch", "DIR",
-	  "also judge the PyTorch package in DIR (as rmcp doctor --torch)"),
-	RMCP_OPT('p', "python", "PATH",
-	  "also look in this python's site-packages (as rmcp doctor)"),
-	RMCP_LONG_OPT('P', "probe-timeout", "S",
-	  "the probe's watchdog in seconds (default 120)"),
-	RMCP_OPT('n', "no-cache", NULL,
-	  "probe again instead of using a cached probe"),
+	RMCP_PROFILE_OPT_ROWS,
 	{ 0 },
 };
 
@@ -69,14 +60,6 @@ const struct rmcp_cmd_help rmcp_env_help = {
 
 #define usage_error(...) rmcp_cmd_usage_error(&rmcp_env_help, __VA_ARGS__)
 
-static bool one_of(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return true;
-	return false;
-}
-
 static int print_json(const struct rmcp_profile *p, enum rmcp_device_mode mode,
 		      const struct rmcp_probe_result *probe)
 {
@@ -97,31 +80,20 @@ static int print_json(const struct rmcp_profile *p, enum rmcp_device_mode mode,
 
 int cmd_env(int argc, char **argv)
 {
-	static const char *const memory_modes[] = { "default", "noncoherent", "coarse", NULL };
-	static const char *const guard_modes[] = { "block", "warn", "off", NULL };
-	enum rmcp_device_mode mode = RMCP_DEVICE_AUTO;
 	enum rmcp_shell shell = RMCP_SHELL_SH;
-	bool json = false, no_cache = false;
-	const char *memory = NULL, *guard = NULL, *sysroot = NULL;
-	struct rmcp_strlist torch = { 0 }, python = { 0 };
-	double timeout = 120;
+	bool json = false;
+	struct rmcp_profile_args args;
+	rmcp_profile_args_init(&args);
 	int opt, status = RMCP_EXIT_USAGE;
 	struct rmcp_profile *p = NULL;
 	struct rmcp_probe_result *probe = NULL;
 	struct rmcp_optparse op;
 	rmcp_opt_init(&op, &rmcp_env_help, argc, argv);
 	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
-		char *end;
 		switch (opt) {
 		case RMCP_OPT_EXIT:
 			status = op.status;
 			goto out;
-		case 'd':
-			if (rmcp_device_mode_parse(op.arg, &mode) < 0) {
-				status = usage_error("--device '%s': expected auto, gpu or cpu", op.arg);
-				goto out;
-			}
-			break;
 		case 'j':
 			json = true;
 			break;
@@ -131,63 +103,35 @@ int cmd_env(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'm':
-			if (!one_of(op.arg, memory_modes)) {
-				status = usage_error("--memory '%s': expected default, noncoherent or coarse", op.arg);
+		default: {
+			int rc = rmcp_profile_arg(&rmcp_env_help, &args, opt, op.arg);
+			if (rc > 0) {
+				status = rc;
 				goto out;
 			}
-			memory = op.arg;
-			break;
-		case 'g':
-			if (!one_of(op.arg, guard_modes)) {
-				status = usage_error("--guard '%s': expected block, warn or off", op.arg);
-				goto out;
-			}
-			guard = op.arg;
-			break;
-		case 's':
-			sysroot = op.arg;
-			break;
-		case 't':
-		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
-				rmcp_error("env", "out of memory");
-				status = RMCP_EXIT_IO;
-				goto out;
-			}
-			break;
-		case 'P':
-			errno = 0;
-			timeout = strtod(op.arg, &end);
-			if (errno || end == op.arg || *end || !(timeout > 0) || timeout > 86400) {
-				status = usage_error("--probe-timeout '%s': expected seconds, more than 0", op.arg);
-				goto out;
-			}
-			break;
-		case 'n':
-			no_cache = true;
 			break;
 		}
+		}
 	}
-	if (sysroot && rmcp_check_dir("env", "--sysroot", sysroot) < 0)
+	if (args.sysroot && rmcp_check_dir("env", "--sysroot", args.sysroot) < 0)
 		goto out;
 	char preload[4096], cache[4096];
 	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
 	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
 	struct rmcp_profile_opts po = {
-		.sysroot = sysroot,
+		.sysroot = args.sysroot,
 		.envp = environ,
-		.torch_dirs = torch.v,
-		.python_paths = python.v,
+		.torch_dirs = args.torch.v,
+		.python_paths = args.python.v,
 		.cache_dir = have_cache ? cache : NULL,
 		.preload = have_preload ? preload : NULL,
-		.guard = guard,
-		.memory = memory,
+		.guard = args.guard,
+		.memory = args.memory,
 	};
 	struct rmcp_profile_auto pa = {
-		.mode = mode,
-		.timeout_s = timeout,
-		.use_cache = !no_cache,
+		.mode = (enum rmcp_device_mode)args.mode,
+		.timeout_s = args.timeout,
+		.use_cache = !args.no_cache,
 		.cache_dir = have_cache ? cache : NULL,
 	};
 	p = calloc(1, sizeof(*p));
@@ -203,9 +147,9 @@ int cmd_env(int argc, char **argv)
 		rmcp_error("env", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
 		goto out;
 	}
-	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!guard || strcmp(guard, "off") != 0))
+	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!args.guard || strcmp(args.guard, "off") != 0))
 		rmcp_error("env", "librmcp.so not found next to rmcp (set RMCP_PRELOAD): no LD_PRELOAD line");
-	int rc = json ? print_json(p, mode, probed ? probe : NULL) : rmcp_profile_write_shell(stdout, p, shell);
+	int rc = json ? print_json(p, (enum rmcp_device_mode)args.mode, probed ? probe : NULL) : rmcp_profile_write_shell(stdout, p, shell);
 	if (rc < 0) {
 		rmcp_error("env", "%s", rmcp_strerror(rc));
 		goto out;
@@ -214,7 +158,6 @@ int cmd_env(int argc, char **argv)
 out:
 	free(p);
 	free(probe);
-	free(torch.v);
-	free(python.v);
+	rmcp_profile_args_release(&args);
 	return status;
 }

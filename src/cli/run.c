@@ -61,16 +61,7 @@ static const struct rmcp_opt run_opts[] = {
 	  "stay as CMD's parent; if it dies printing a GPU memory fault\n"
 	  "(ROCr's \"Memory access fault by GPU node\", an aperture\n"
 	  "violation), run it once more on the CPU"),
-	RMCP_OPT('s', "sysroot", "DIR",
-	  "read the machine under DIR instead of / (tests, snapshots)"),
-	RMCP_OPT('t', "torch", "DIR",
-	  "also judge the PyTorch package in DIR (as rmcp doctor --torch)"),
-	RMCP_OPT('p', "python", "PATH",
-	  "also look in this python's site-packages (as rmcp doctor)"),
-	RMCP_LONG_OPT('P', "probe-timeout", "S",
-	  "the probe's watchdog in seconds (default 120)"),
-	RMCP_OPT('n', "no-cache", NULL,
-	  "probe again instead of using a cached probe"),
+	RMCP_PROFILE_OPT_ROWS,
 	{ 0 },
 };
 
@@ -97,17 +88,6 @@ const struct rmcp_cmd_help rmcp_run_help = {
 };
 
 #define usage_error(...) rmcp_cmd_usage_error(&rmcp_run_help, __VA_ARGS__)
-
-static bool one_of(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return true;
-	return false;
-}
-
-static const char *const memory_modes[] = { "default", "noncoherent", "coarse", NULL };
-static const char *const guard_modes[] = { "block", "warn", "off", NULL };
 
 /* ---- exec ---- */
 
@@ -356,64 +336,31 @@ static int run_retrying(char **argv, struct rmcp_profile *p, char **envp_gpu)
 /* ---- the command ---- */
 
 struct run_opts {
-	enum rmcp_device_mode mode;
-	const char *memory, *guard, *sysroot;
-	struct rmcp_strlist torch, python;
-	double timeout;
-	bool retry, no_cache;
+	struct rmcp_profile_args a;	/* what rmcp env shares (cmd.h) */
+	bool retry;
 };
 
 static int parse_args(int argc, char **argv, struct run_opts *o, int *first)
 {
-	int opt;
+	int opt, rc;
 	struct rmcp_optparse op;
 	rmcp_opt_init(&op, &rmcp_run_help, argc, argv);
 	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
-		char *end;
 		switch (opt) {
 		case RMCP_OPT_EXIT:	/* -1: --help printed */
 			return op.status == RMCP_EXIT_OK ? -1 : op.status;
-		case 'd':
-			if (rmcp_device_mode_parse(op.arg, &o->mode) < 0)
-				return usage_error("--device '%s': expected auto, gpu or cpu", op.arg);
-			break;
-		case 'm':
-			if (!one_of(op.arg, memory_modes))
-				return usage_error("--memory '%s': expected default, noncoherent or coarse", op.arg);
-			o->memory = op.arg;
-			break;
-		case 'g':
-			if (!one_of(op.arg, guard_modes))
-				return usage_error("--guard '%s': expected block, warn or off", op.arg);
-			o->guard = op.arg;
-			break;
 		case 'r':
 			o->retry = true;
 			break;
-		case 's':
-			o->sysroot = op.arg;
-			break;
-		case 't':
-		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &o->torch : &o->python, op.arg) < 0) {
-				rmcp_error("run", "out of memory");
-				return RUN_EXIT_FAILED;
-			}
-			break;
-		case 'P':
-			errno = 0;
-			o->timeout = strtod(op.arg, &end);
-			if (errno || end == op.arg || *end || !(o->timeout > 0) || o->timeout > 86400)
-				return usage_error("--probe-timeout '%s': expected seconds, more than 0", op.arg);
-			break;
-		case 'n':
-			o->no_cache = true;
+		default:
+			if ((rc = rmcp_profile_arg(&rmcp_run_help, &o->a, opt, op.arg)) > 0)
+				return rc;
 			break;
 		}
 	}
 	if (op.ind >= argc)
 		return usage_error("no command to run");
-	if (o->sysroot && rmcp_check_dir("run", "--sysroot", o->sysroot) < 0)
+	if (o->a.sysroot && rmcp_check_dir("run", "--sysroot", o->a.sysroot) < 0)
 		return RUN_EXIT_FAILED;
 	*first = op.ind;
 	return 0;
@@ -421,7 +368,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *first)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { .mode = RMCP_DEVICE_AUTO, .timeout = 120 };
+	struct run_opts o = { .retry = false };
+	rmcp_profile_args_init(&o.a);
 	int first = 0, status = RUN_EXIT_FAILED;
 	int rc = parse_args(argc, argv, &o, &first);
 	struct rmcp_profile *p = NULL;
@@ -435,20 +383,20 @@ int cmd_run(int argc, char **argv)
 	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
 	snprintf(probe_cache, sizeof(probe_cache), "%s", cache);
 	struct rmcp_profile_opts po = {
-		.sysroot = o.sysroot,
+		.sysroot = o.a.sysroot,
 		.envp = environ,
-		.torch_dirs = o.torch.v,
-		.python_paths = o.python.v,
+		.torch_dirs = o.a.torch.v,
+		.python_paths = o.a.python.v,
 		.cache_dir = have_cache ? cache : NULL,
 		.preload = have_preload ? preload : NULL,
-		.guard = o.guard,
-		.memory = o.memory,
+		.guard = o.a.guard,
+		.memory = o.a.memory,
 	};
 	struct rmcp_profile_auto pa = {
-		.mode = o.mode,
+		.mode = (enum rmcp_device_mode)o.a.mode,
 		.device = 0,
-		.timeout_s = o.timeout,
-		.use_cache = !o.no_cache,
+		.timeout_s = o.a.timeout,
+		.use_cache = !o.a.no_cache,
 		.cache_dir = have_cache ? probe_cache : NULL,
 	};
 	p = calloc(1, sizeof(*p));
@@ -462,9 +410,9 @@ int cmd_run(int argc, char **argv)
 		rmcp_error("run", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
 		goto out;
 	}
-	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!o.guard || strcmp(o.guard, "off") != 0))
+	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!o.a.guard || strcmp(o.a.guard, "off") != 0))
 		rmcp_error("run", "librmcp.so not found next to rmcp (set RMCP_PRELOAD); running without the guard");
-	if (p->kind == RMCP_PROFILE_CPU && o.mode == RMCP_DEVICE_AUTO)
+	if (p->kind == RMCP_PROFILE_CPU && o.a.mode == RMCP_DEVICE_AUTO)
 		rmcp_error("run", "%s (ROCR_VISIBLE_DEVICES= HIP_VISIBLE_DEVICES=-1)", p->reason);
 	if (rmcp_profile_apply(p, environ, &envp) < 0) {
 		rmcp_error("run", "out of memory");
@@ -481,7 +429,6 @@ int cmd_run(int argc, char **argv)
 out:
 	rmcp_envp_free(envp);
 	free(p);
-	free(o.torch.v);
-	free(o.python.v);
+	rmcp_profile_args_release(&o.a);
 	return status;
 }

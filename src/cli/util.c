@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "opts.h"
+#include "profile.h"
 #include "fsutil.h"
 #include "kb.h"
 #include "version.h"
@@ -118,4 +120,74 @@ void rmcp_help_print(FILE *out, const char *text)
 	rmcp_doc_cite(copy, n + 4096);
 	fputs(copy, out);
 	free(copy);
+}
+
+void rmcp_profile_args_init(struct rmcp_profile_args *a)
+{
+	*a = (struct rmcp_profile_args){ .mode = RMCP_DEVICE_AUTO, .timeout = 120 };
+}
+
+void rmcp_profile_args_release(struct rmcp_profile_args *a)
+{
+	free(a->torch.v);
+	free(a->python.v);
+	a->torch = (struct rmcp_strlist){ 0 };
+	a->python = (struct rmcp_strlist){ 0 };
+}
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+int rmcp_profile_arg(const struct rmcp_cmd_help *cmd, struct rmcp_profile_args *a, int opt,
+		     const char *arg)
+{
+	static const char *const memory_modes[] = { "default", "noncoherent", "coarse", NULL };
+	static const char *const guard_modes[] = { "block", "warn", "off", NULL };
+	enum rmcp_device_mode mode;
+	char *end;
+	switch (opt) {
+	case 'd':
+		if (rmcp_device_mode_parse(arg, &mode) < 0)
+			return rmcp_cmd_usage_error(cmd, "--device '%s': expected auto, gpu or cpu", arg);
+		a->mode = (int)mode;
+		return 0;
+	case 'm':
+		if (!one_of(arg, memory_modes))
+			return rmcp_cmd_usage_error(cmd, "--memory '%s': expected default, noncoherent or coarse",
+						    arg);
+		a->memory = arg;
+		return 0;
+	case 'g':
+		if (!one_of(arg, guard_modes))
+			return rmcp_cmd_usage_error(cmd, "--guard '%s': expected block, warn or off", arg);
+		a->guard = arg;
+		return 0;
+	case 's':
+		a->sysroot = arg;
+		return 0;
+	case 't':
+	case 'p':
+		if (rmcp_strlist_add(opt == 't' ? &a->torch : &a->python, arg) < 0) {
+			rmcp_error(cmd->name, "out of memory");
+			return cmd->usage_status ? cmd->usage_status : RMCP_EXIT_IO;
+		}
+		return 0;
+	case 'P':
+		errno = 0;
+		a->timeout = strtod(arg, &end);
+		if (errno || end == arg || *end || !(a->timeout > 0) || a->timeout > 86400)
+			return rmcp_cmd_usage_error(cmd, "--probe-timeout '%s': expected seconds, more than 0",
+						    arg);
+		return 0;
+	case 'n':
+		a->no_cache = true;
+		return 0;
+	default:
+		return -1;
+	}
 }

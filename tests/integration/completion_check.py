@@ -57,6 +57,9 @@ def getopt_longs(cmd):
     for path in glob.glob(os.path.join(src, "src", "cli", "**", "*.c"), recursive=True):
         text = open(path, encoding="utf-8").read()
         if re.search(rf"\bint cmd_{re.escape(cmd)}\s*\(", text):
+            if "RMCP_PROFILE_OPT_ROWS," in text:	# rows run and env share (cmd.h)
+                with open(os.path.join(src, "src", "cli", "cmd.h"), encoding="utf-8") as h:
+                    text += h.read().split("#define RMCP_PROFILE_OPT_ROWS", 1)[1].split("\n\n", 1)[0]
             rows = re.findall(r"RMCP_(?:LONG_)?OPT\(\s*'.',\s*\"([a-z0-9-]+)\"", text)
             return {"--" + n for n in rows} | {"--help"} if rows else None
     return None
