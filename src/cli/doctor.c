@@ -33,7 +33,8 @@ static const struct rmcp_opt doctor_opts[] = {
 	  "repeated"),
 	RMCP_OPT('d', "dmesg", "FILE",
 	  "read kernel messages from FILE (saved `dmesg` output) instead of\n"
-	  "the live kernel log"),
+	  "the live kernel log (/dev/kmsg, syslog, then journalctl -k -b);\n"
+	  "when none is readable the finding log-unreadable says so"),
 	RMCP_OPT('j', "json", NULL,
 	  "print JSON (schema: docs/doctor.schema.json); same as --format json"),
 	RMCP_OPT('f', "format", "FMT",

@@ -12,8 +12,9 @@
  *                                    ROCr's "Memory access fault by GPU node-N"
  *   added_device    kfd_device.c     "added device %x:%x"
  * Sources: a dmesg file given by the caller, a saved log under a snapshot sysroot
- * (var/log/dmesg, var/log/kern.log), or for sysroot "/" the live log (/dev/kmsg, then
- * syslog(2)), never when no_live_log is set.
+ * (var/log/dmesg, var/log/kern.log; else the state its capture recorded in
+ * rmcp-snapshot/kernel-log), or for sysroot "/" the live log (klog_live.c: /dev/kmsg, then
+ * syslog(2), then the journal), never when no_live_log is set.
  */
 #include "sysfs.h"
 
@@ -24,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -301,42 +301,30 @@ static int scan_file(const char *path, struct rmcp_machine *m)
 	return rc;
 }
 
-static int scan_kmsg(struct rmcp_machine *m)
+static void scan_sink(void *ctx, const char *buf, size_t len)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	char rec[8192];
-	for (unsigned i = 0; i < (1u << 20); i++) {
-		ssize_t r = read(fd, rec, sizeof(rec));
-		if (r < 0 && (errno == EPIPE || errno == EINTR))
-			continue;	/* EPIPE: the record was overwritten while we read */
-		if (r <= 0)
-			break;		/* EAGAIN: the end of the buffer */
-		/* One record per read: "pri,seq,usec,flags;text\n" then " KEY=value" lines. */
-		const char *nl = memchr(rec, '\n', (size_t)r);
-		rmcp_log_scan(rec, nl ? (size_t)(nl - rec) : (size_t)r, m);
-	}
-	close(fd);
-	return 0;
+	rmcp_log_scan(buf, len, ctx);
 }
 
-static int scan_syslog(struct rmcp_machine *m)
+/* A capture that could not read the log says so in rmcp-snapshot/kernel-log: the state's
+ * name on the first line, why on the second (written by `rmcp capture`). */
+static void snapshot_log_state(struct rmcp_path *root, struct rmcp_machine *m)
 {
-	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
-	if (size < 0)
-		return -errno;
-	if (size == 0)
-		return 0;
-	char *buf = malloc((size_t)size);
-	if (!buf)
-		return -ENOMEM;
-	int n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
-	int rc = n < 0 ? -errno : 0;
-	if (n > 0)
-		rmcp_log_scan(buf, (size_t)n, m);
-	free(buf);
-	return rc;
+	char text[512];
+	int n = rmcp_path_read(root, text, sizeof(text), "rmcp-snapshot/kernel-log");
+	if (n <= 0)
+		return;
+	size_t l1 = strcspn(text, "\n");
+	static const enum rmcp_fact_state states[] = { RMCP_FACT_DENIED, RMCP_FACT_ERROR, RMCP_FACT_ABSENT };
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		const char *name = rmcp_fact_state_name(states[i]);
+		if (strlen(name) == l1 && strncmp(text, name, l1) == 0)
+			m->kernel_log = states[i];
+	}
+	if (text[l1] == '\n')
+		rmcp_copy_trimmed(m->kernel_log_why, sizeof(m->kernel_log_why), text + l1 + 1,
+				  strcspn(text + l1 + 1, "\n"));
+	snprintf(m->kernel_log_source, sizeof(m->kernel_log_source), "rmcp-snapshot/kernel-log");
 }
 
 int rmcp_read_kernel_log(struct rmcp_path *root, const struct rmcp_machine_opts *opts,
@@ -347,6 +335,9 @@ int rmcp_read_kernel_log(struct rmcp_path *root, const struct rmcp_machine_opts 
 		rc = scan_file(opts->dmesg_file, m);
 		snprintf(m->kernel_log_source, sizeof(m->kernel_log_source), "%s", opts->dmesg_file);
 		m->kernel_log = rmcp_state_from_rc(rc);
+		if (rc < 0)
+			snprintf(m->kernel_log_why, sizeof(m->kernel_log_why), "%s: %s", opts->dmesg_file,
+				 strerror(-rc));
 		return rc == -ENOMEM ? rc : 0;
 	}
 	if (!rmcp_path_is_live(root)) {
@@ -361,20 +352,18 @@ int rmcp_read_kernel_log(struct rmcp_path *root, const struct rmcp_machine_opts 
 				continue;
 			snprintf(m->kernel_log_source, sizeof(m->kernel_log_source), "%s", files[i]);
 			m->kernel_log = rmcp_state_from_rc(rc);
+			if (rc < 0)
+				snprintf(m->kernel_log_why, sizeof(m->kernel_log_why), "%s: %s", files[i],
+					 strerror(-rc));
 			return rc == -ENOMEM ? rc : 0;
 		}
+		snapshot_log_state(root, m);
 		return 0;
 	}
 	if (opts->no_live_log)
 		return 0;	/* kernel_log stays UNKNOWN: not read on purpose */
-	rc = scan_kmsg(m);
-	if (rc == 0) {
-		snprintf(m->kernel_log_source, sizeof(m->kernel_log_source), "/dev/kmsg");
-	} else {
-		rc = scan_syslog(m);
-		if (rc == 0)
-			snprintf(m->kernel_log_source, sizeof(m->kernel_log_source), "syslog");
-	}
+	rc = rmcp_klog_live(opts->journalctl, scan_sink, m, m->kernel_log_source, sizeof(m->kernel_log_source),
+			    m->kernel_log_why, sizeof(m->kernel_log_why));
 	m->kernel_log = rmcp_state_from_rc(rc);
 	return rc == -ENOMEM ? rc : 0;
 }

@@ -186,6 +186,13 @@ struct rmcp_machine {
 	 * amdgpu-dkms build in updates/dkms, or the distribution's in kernel/drivers/...):
 	 * its path within the sysroot, "" if none was found or the kernel release is unknown. */
 	char amdgpu_module[192];
+	/* ---- added for issue 12 ---- */
+	/* Why the kernel log could not be read: one "source: reason" per source tried, "; "
+	 * separated ("/dev/kmsg: Operation not permitted; syslog: Operation not permitted;
+	 * journal: no kernel messages visible to this user"); "" when it was read. For a snapshot,
+	 * the text its capture recorded (rmcp-snapshot/kernel-log). */
+	char kernel_log_why[256];
+	int dmesg_restrict;		/* /proc/sys/kernel/dmesg_restrict: 0, 1, or -1 unknown */
 };
 
 struct rmcp_machine_opts {
@@ -194,6 +201,10 @@ struct rmcp_machine_opts {
 	bool no_live_log;		/* do not read /dev/kmsg or syslog (tests, librmcp.so) */
 	bool no_nss;			/* no getpwuid_r/getgrgid_r: NSS may block (LDAP) or dlopen,
 					 * which librmcp.so must not do inside the user's process */
+	/* The systemd journal's reader, run as `journalctl -k -b -q --no-pager` when /dev/kmsg
+	 * and syslog(2) are both denied (members of adm/systemd-journal may read the journal under
+	 * kernel.dmesg_restrict=1). NULL = "journalctl" from PATH; "" = do not try the journal. */
+	const char *journalctl;
 	/* Test hook: called after each pass over the KFD nodes, before generation_id is read
 	 * again (a test changes generation_id here to exercise the retry). NULL in production. */
 	void (*topology_hook)(void *ctx, unsigned pass);

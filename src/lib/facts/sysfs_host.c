@@ -156,6 +156,12 @@ void rmcp_read_host(struct rmcp_path *root, struct rmcp_machine *m)
 		rmcp_copy_trimmed(m->kernel_release, sizeof(m->kernel_release), buf, (size_t)rc);
 	read_secure_boot(root, m);
 	find_amdgpu_module(root, m);
+	/* kernel.dmesg_restrict=1: only CAP_SYSLOG reads the kernel log (Documentation/
+	 * admin-guide/sysctl/kernel.rst); says why an unreadable log is unreadable. */
+	uint64_t restrict_val;
+	m->dmesg_restrict = rmcp_path_read_u64(root, &restrict_val, "proc/sys/kernel/dmesg_restrict") == 0
+				    ? (int)(restrict_val != 0)
+				    : -1;
 
 	struct stat st;
 	/* Docker writes /.dockerenv, podman /run/.containerenv, systemd-nspawn and others

@@ -357,6 +357,8 @@ static int log_facts(struct rmcp_facts *f, const struct rmcp_machine *m)
 	unsigned long long count[N_KINDS] = { 0 };
 	int rc;
 	SET(f, "log.state", rmcp_fact_state_name(m->kernel_log));
+	SET(f, "log.why", m->kernel_log_why);
+	SET(f, "machine.dmesg_restrict", m->dmesg_restrict < 0 ? "unknown" : m->dmesg_restrict ? "1" : "0");
 	for (size_t i = 0; i < m->n_log; i++) {
 		const struct rmcp_log_line *l = &m->log[i];
 		char key[RMCP_FACT_KEY_MAX];

@@ -906,6 +906,119 @@ static void test_eperm_node_for_real(void **state)
 	remove_tree(dir);
 }
 
+/* Drop to nobody in a child so permission checks really happen (root bypasses them). */
+static int drop_to_nobody(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	return setgroups(0, NULL) == 0 && setresgid(65534, 65534, 65534) == 0 &&
+			       setresuid(65534, 65534, 65534) == 0
+		       ? 0
+		       : -1;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Issue 12: a kernel log the OS will not let this user read is a fact (denied) with the
+ * reason, never a silent absence. First a snapshot's saved log made unreadable (chmod 000),
+ * then the live log as nobody: under kernel.dmesg_restrict=1 both /dev/kmsg and syslog(2)
+ * must be denied and the journal (real journalctl) must not count as read; with 0, the
+ * live log must be read.
+ */
+static void test_kernel_log_denied_for_real(void **state)
+{
+	(void)state;
+	char *dir = copy_fixture("rx5600xt");
+	char log[PATH_MAX];
+	snprintf(log, sizeof(log), "%s/var/log/dmesg", dir);
+	assert_int_equal(chmod(log, 0), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (drop_to_nobody() != 0)
+			_exit(10);
+		if (open(log, O_RDONLY) >= 0 || errno != EACCES)
+			_exit(11);	/* the OS must deny, or the test proves nothing */
+		struct rmcp_machine *m = calloc(1, sizeof(*m));
+		struct rmcp_machine_opts o = { .sysroot = dir };
+		if (!m || rmcp_machine_read(&o, m, NULL) != 0)
+			_exit(12);
+		if (m->kernel_log != RMCP_FACT_DENIED || m->n_log != 0)
+			_exit(13);
+		if (!strstr(m->kernel_log_why, "var/log/dmesg: Permission denied"))
+			_exit(14);
+		_exit(0);
+	}
+	assert_int_equal(wait_child(pid), 0);
+
+	uint64_t restrict_val = 0;
+	char text[16] = "";
+	FILE *f = fopen("/proc/sys/kernel/dmesg_restrict", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	restrict_val = strtoull(text, NULL, 10);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (drop_to_nobody() != 0)
+			_exit(10);
+		struct rmcp_machine *m = calloc(1, sizeof(*m));
+		struct rmcp_machine_opts o = { .sysroot = "/" };
+		if (!m || rmcp_machine_read(&o, m, NULL) != 0)
+			_exit(12);
+		if (m->dmesg_restrict != (int)(restrict_val != 0))
+			_exit(13);
+		if (restrict_val == 0)
+			_exit(m->kernel_log == RMCP_FACT_OK && m->kernel_log_source[0] ? 0 : 14);
+		/* The OS itself must refuse, or the test proves nothing. */
+		if (open("/dev/kmsg", O_RDONLY | O_NONBLOCK) >= 0 || errno != EPERM)
+			_exit(15);
+		if (klogctl(10, NULL, 0) >= 0)
+			_exit(16);
+		if (m->kernel_log != RMCP_FACT_DENIED)
+			_exit(17);
+		if (!strstr(m->kernel_log_why, "/dev/kmsg: Operation not permitted") ||
+		    !strstr(m->kernel_log_why, "syslog: Operation not permitted") ||
+		    !strstr(m->kernel_log_why, "journal: "))
+			_exit(18);
+		_exit(0);
+	}
+	assert_int_equal(wait_child(pid), 0);
+	remove_tree(dir);
+}
+
+/* A capture that could not read the log records that; the doctor reads it back. */
+static void test_kernel_log_snapshot_state(void **state)
+{
+	(void)state;
+	char *dir = copy_fixture("rx5600xt");
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/var/log/dmesg", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/rmcp-snapshot/kernel-log", dir);
+	write_file(path, "denied\n/dev/kmsg: Operation not permitted; syslog: Operation not permitted\n");
+	struct rmcp_machine *m = read_machine(dir);
+	assert_int_equal(m->kernel_log, RMCP_FACT_DENIED);
+	assert_string_equal(m->kernel_log_why, "/dev/kmsg: Operation not permitted; syslog: Operation not permitted");
+	free(m);
+	assert_int_equal(unlink(path), 0);
+	m = read_machine(dir);
+	assert_int_equal(m->kernel_log, RMCP_FACT_ABSENT);
+	assert_string_equal(m->kernel_log_why, "");
+	free(m);
+	remove_tree(dir);
+}
+
 static void test_enoent_node(void **state)
 {
 	(void)state;
@@ -1111,6 +1224,8 @@ int main(void)
 		cmocka_unit_test(test_kfd_denied),
 		cmocka_unit_test(test_container_hints),
 		cmocka_unit_test(test_eperm_node_for_real),
+		cmocka_unit_test(test_kernel_log_denied_for_real),
+		cmocka_unit_test(test_kernel_log_snapshot_state),
 		cmocka_unit_test(test_enoent_node),
 		cmocka_unit_test(test_io_link_atomics),
 		cmocka_unit_test(test_generation_retry),
