@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildinfo.h"
 #include "cmd.h"
 #include "opts.h"
 #include "version.h"
@@ -42,6 +43,20 @@ int rmcp_finish_stdout(const char *cmd, int status)
 		return RMCP_EXIT_IO;
 	}
 	return status;
+}
+
+/* The first line stays "rmcp VERSION" for scripts; then what the results depend on. */
+static void version(FILE *out)
+{
+	const struct rmcp_build_feature *f;
+	size_t n = rmcp_build_features(&f);
+	fprintf(out, "rmcp %s\nbuild features:\n", RMCP_VERSION);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-11s %-3s  %s\n", f[i].name, f[i].built_in ? "yes" : "no", f[i].what);
+	fprintf(out, "data:\n");
+	for (unsigned i = 0; i < rmcp_n_data_versions; i++)
+		fprintf(out, "  %-11s %s (%s)\n", rmcp_data_versions[i].name, rmcp_data_versions[i].version,
+			rmcp_data_versions[i].what);
 }
 
 static void usage(FILE *out)
@@ -117,7 +132,7 @@ int main(int argc, char **argv)
 	if (strcmp(name, "help") == 0)
 		return help(argc, argv);
 	if (strcmp(name, "--version") == 0) {
-		printf("rmcp %s\n", RMCP_VERSION);
+		version(stdout);
 		return rmcp_finish_stdout(NULL, RMCP_EXIT_OK);
 	}
 	const struct rmcp_cmd *c = find_command(name);
