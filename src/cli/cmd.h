@@ -39,6 +39,10 @@ extern const struct rmcp_cmd_help rmcp_run_help;
 int cmd_run(int argc, char **argv);
 extern const struct rmcp_cmd_help rmcp_env_help;
 int cmd_env(int argc, char **argv);
+extern const struct rmcp_cmd_help rmcp_report_help;
+int cmd_report(int argc, char **argv);
+extern const struct rmcp_cmd_help rmcp_capture_help;
+int cmd_capture(int argc, char **argv);
 
 /* A NULL-terminated list of borrowed strings (repeated options such as --torch DIR). */
 struct rmcp_strlist {

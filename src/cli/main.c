@@ -24,6 +24,10 @@ static const struct rmcp_cmd commands[] = {
 	  &rmcp_run_help },
 	{ "env", cmd_env, "print the environment `rmcp run` applies, as shell export/unset lines or JSON",
 	  &rmcp_env_help },
+	{ "report", cmd_report, "print the diagnosis as Markdown to paste into a ROCm or PyTorch issue",
+	  &rmcp_report_help },
+	{ "capture", cmd_capture, "pack what doctor reads into a .tar.gz that doctor --sysroot reads back",
+	  &rmcp_capture_help },
 };
 
 void rmcp_error(const char *cmd, const char *fmt, ...)

@@ -318,6 +318,14 @@ static void help_matches_man_run(void **state)
 	check_help_in_man("env");
 }
 
+/* rmcp report and capture (issue 12). */
+static void help_matches_man_report(void **state)
+{
+	(void)state;
+	check_help_in_man("report");
+	check_help_in_man("capture");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +338,7 @@ int main(void)
 		cmocka_unit_test(write_error),
 		cmocka_unit_test(help_matches_man),
 		cmocka_unit_test(help_matches_man_run),
+		cmocka_unit_test(help_matches_man_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,7 +144,11 @@ int rmcp_stack_rocm_lib_paths(const char *sysroot, char ***out)
 int rmcp_sr_host(const struct rmcp_sr *sr, const char *rel, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, "%s%s%s", sr->root, rel[0] == '/' ? "" : "/", rel);
-	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= cap)
+		return -ENAMETOOLONG;
+	if (sr->rec && sr->rec->path)
+		sr->rec->path(sr->rec->ctx, rel);
+	return 0;
 }
 
 /* Append component c (len n) to the path in out (within the sysroot, "/" at least). */
@@ -176,6 +180,7 @@ void rmcp_sr_init(struct rmcp_sr *sr, char *buf, size_t cap, const char *sysroot
 	while (rl > 0 && buf[rl - 1] == '/')
 		buf[--rl] = '\0';
 	sr->root = buf;
+	sr->rec = NULL;
 }
 
 int rmcp_sr_resolve(const struct rmcp_sr *sr, const char *rel, char *out, size_t cap)
@@ -300,8 +305,17 @@ int rmcp_sr_list(const struct rmcp_sr *sr, const char *rel, bool (*filter)(const
 	struct strv v = { 0 };
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
-		if (rc == 0 && (!filter || filter(names[i]->d_name)))
+		if (rc == 0 && (!filter || filter(names[i]->d_name))) {
 			rc = strv_add(&v, names[i]->d_name);
+			/* A listed name can matter without being opened (a soname gives a version). */
+			if (rc == 0 && sr->rec && sr->rec->path) {
+				char child[PATH_MAX];
+				int cn = snprintf(child, sizeof(child), "%s/%s", strcmp(rel, "/") ? rel : "",
+						  names[i]->d_name);
+				if (cn > 0 && (size_t)cn < sizeof(child))
+					sr->rec->path(sr->rec->ctx, child);
+			}
+		}
 		free(names[i]);
 	}
 	free(names);
@@ -773,6 +787,7 @@ int rmcp_stack_read(const struct rmcp_stack_opts *opts, struct rmcp_stack *s, st
 	char root[PATH_MAX];
 	struct rmcp_sr sr;
 	rmcp_sr_init(&sr, root, sizeof(root), opts->sysroot);
+	sr.rec = opts->recorder;
 	if (!rmcp_sr_is_dir(&sr, "/"))
 		return rmcp_err_set(err, -ENOTDIR, "sysroot %s is not a directory", opts->sysroot);
 	size_t cap = 1u << 22;	/* dpkg's status file is the largest text read (a few MiB) */

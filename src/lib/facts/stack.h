@@ -88,6 +88,19 @@ struct rmcp_stack {
 	char cache_error[160];	/* why the cache could not be written, "" (not fatal) */
 };
 
+struct rmcp_cached_scan;
+
+/*
+ * What the stack reader touched, for `rmcp capture`: every path it looked at (within the
+ * sysroot: files read, directories listed and the names they listed, links followed, files
+ * stat'ed) and the scan result of every file it judged by its GPU code. Either may be NULL.
+ */
+struct rmcp_stack_recorder {
+	void (*path)(void *ctx, const char *rel);
+	void (*scan)(void *ctx, const char *rel, const struct rmcp_cached_scan *r);
+	void *ctx;
+};
+
 struct rmcp_stack_opts {
 	const char *sysroot;		/* NULL = "/" */
 	const char *const *torch_dirs;	/* extra torch package dirs (--torch DIR), NULL-terminated */
@@ -98,6 +111,8 @@ struct rmcp_stack_opts {
 	const char *cache_dir;		/* NULL = no cache; else XDG cache dir for scan results */
 	/* ---- added for issue 3 ---- */
 	const char *home;		/* the user's home within the sysroot, for ~/.local site-packages */
+	/* ---- added for issue 12 ---- */
+	const struct rmcp_stack_recorder *recorder;	/* NULL: nothing recorded */
 };
 
 /*
@@ -113,6 +128,12 @@ struct rmcp_stack_opts {
  * TensileLibrary files; none for the GPU means rocBLAS/hipBLASLt cannot run on it) and per
  * MIOpen kdb directory (miopen-kdb; optional precompiled kernels), then the same for each
  * ROCm install. The struct is large: allocate it.
+ *
+ * A snapshot sysroot may carry rmcp-snapshot/scan.tsv (written by `rmcp capture`, which
+ * replaces libraries by empty stand-ins): a file listed there is judged by its recorded scan
+ * result instead of its bytes. Lines: path within the sysroot, format number, device code
+ * (0/1), targets (space-separated, as struct rmcp_cached_scan), error; tab-separated, '#'
+ * comments.
  */
 int rmcp_stack_read(const struct rmcp_stack_opts *opts, struct rmcp_stack *s, struct rmcp_err *err);
 

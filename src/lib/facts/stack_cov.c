@@ -27,7 +27,75 @@ struct rmcp_cov {
 	bool eff_differs;
 	struct rmcp_cache *cache;
 	struct rmcp_scan_opts scan_opts;
+	/* rmcp-snapshot/scan.tsv of a capture: scan results of its stand-in libraries */
+	char *snap_text;
+	struct snap_entry {
+		const char *rel;
+		struct rmcp_cached_scan r;
+	} *snap;
+	size_t n_snap;
 };
+
+/* Parse rmcp-snapshot/scan.tsv (stack.h) into c->snap; lines that do not parse are skipped. */
+static void snap_load(struct rmcp_cov *c)
+{
+	enum { SNAP_CAP = 4u << 20 };
+	char *text = malloc(SNAP_CAP);
+	int n = text ? rmcp_sr_read(c->sr, "/rmcp-snapshot/scan.tsv", text, SNAP_CAP) : -ENOMEM;
+	if (n <= 0) {
+		free(text);
+		return;
+	}
+	size_t lines = 0;
+	for (int i = 0; i < n; i++)
+		lines += text[i] == '\n';
+	c->snap = calloc(lines + 1, sizeof(*c->snap));
+	if (!c->snap) {
+		free(text);
+		return;
+	}
+	c->snap_text = text;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *f[5];
+		size_t k = 0;
+		for (char *p = line; k < 5; k++) {
+			f[k] = p;
+			char *t = strchr(p, '\t');
+			if (!t) {
+				k++;
+				break;
+			}
+			*t = '\0';
+			p = t + 1;
+		}
+		if (line[0] == '#' || line[0] != '/' || k < 4)
+			continue;
+		struct snap_entry *e = &c->snap[c->n_snap];
+		char *end;
+		long fmt = strtol(f[1], &end, 10);
+		if (*end || fmt < 0 || fmt > 64 || (strcmp(f[2], "0") != 0 && strcmp(f[2], "1") != 0))
+			continue;
+		e->rel = f[0];
+		e->r.format = (int)fmt;
+		e->r.device_code = f[2][0] == '1';
+		snprintf(e->r.targets, sizeof(e->r.targets), "%s", f[3]);
+		snprintf(e->r.error, sizeof(e->r.error), "%s", k > 4 ? f[4] : "");
+		c->n_snap++;
+	}
+}
+
+static bool snap_get(const struct rmcp_cov *c, const char *rel, struct rmcp_cached_scan *r)
+{
+	for (size_t i = 0; i < c->n_snap; i++)
+		if (strcmp(c->snap[i].rel, rel) == 0) {
+			*r = c->snap[i].r;
+			return true;
+		}
+	return false;
+}
 
 int rmcp_cov_begin(const struct rmcp_sr *sr, const struct rmcp_stack_opts *opts, struct rmcp_stack *s,
 		   struct rmcp_err *err, struct rmcp_cov **out)
@@ -59,6 +127,8 @@ int rmcp_cov_begin(const struct rmcp_sr *sr, const struct rmcp_stack_opts *opts,
 		c->cache = NULL;
 		snprintf(s->cache_error, sizeof(s->cache_error), "cache %s: out of memory", opts->cache_dir);
 	}
+	if (sr->root[0])
+		snap_load(c);
 	*out = c;
 	return 0;
 }
@@ -71,6 +141,8 @@ void rmcp_cov_end(struct rmcp_cov *c)
 	if (rc < 0 && !c->s->cache_error[0])
 		snprintf(c->s->cache_error, sizeof(c->s->cache_error), "writing the scan cache: %s",
 			 rmcp_strerror(rc));
+	free(c->snap);
+	free(c->snap_text);
 	free(c);
 }
 
@@ -208,13 +280,24 @@ static void collect_cb(void *ctx, struct rmcp_file *f)
 	rmcp_file_release(f);
 }
 
-static int scan_file(struct rmcp_cov *c, const char *host, const struct stat *st, struct rmcp_cached_scan *r,
-		     bool *cached)
+static void record_scan(const struct rmcp_cov *c, const char *rel, const struct rmcp_cached_scan *r)
+{
+	if (c->sr->rec && c->sr->rec->scan)
+		c->sr->rec->scan(c->sr->rec->ctx, rel, r);
+}
+
+static int scan_file(struct rmcp_cov *c, const char *rel, const char *host, const struct stat *st,
+		     struct rmcp_cached_scan *r, bool *cached)
 {
 	*cached = false;
+	if (snap_get(c, rel, r)) {
+		record_scan(c, rel, r);
+		return 0;
+	}
 	if (c->cache && rmcp_cache_get(c->cache, host, st, r)) {
 		*cached = true;
 		c->s->cache_hits++;
+		record_scan(c, rel, r);
 		return 0;
 	}
 	struct collect k;
@@ -227,6 +310,7 @@ static int scan_file(struct rmcp_cov *c, const char *host, const struct stat *st
 	/* Read errors (EACCES, EIO) may go away; only judgements of the bytes are kept. */
 	if (c->cache && !(r->error[0] && !r->targets[0] && !r->device_code))
 		rc = rmcp_cache_put(c->cache, host, st, r);
+	record_scan(c, rel, r);
 	return rc < 0 ? rc : 0;
 }
 
@@ -266,7 +350,7 @@ static int lib_file(struct rmcp_cov *c, const char *rel, const char *owner, bool
 		return 0;
 	struct rmcp_cached_scan r;
 	bool cached;
-	int rc = scan_file(c, host, &st, &r, &cached);
+	int rc = scan_file(c, rel, host, &st, &r, &cached);
 	if (rc < 0)
 		return rc;
 	if (!always && !r.device_code && !r.targets[0] && !r.error[0])
@@ -397,7 +481,7 @@ int rmcp_cov_kdb_dir(struct rmcp_cov *c, const char *dir, const char *owner)
 			continue;
 		struct rmcp_cached_scan one;
 		bool cached;
-		rc = scan_file(c, host, &st, &one, &cached);
+		rc = scan_file(c, rel, host, &st, &one, &cached);
 		/* A kdb holds optional precompiled kernels (MIOpen compiles without one), so
 		 * the directory is judged by the archs it has. */
 		for (const char *p = one.targets; rc == 0 && *p;) {

@@ -12,6 +12,7 @@
 /* A path on the examined machine and the same path on this one. */
 struct rmcp_sr {
 	const char *root;	/* "" for "/", else the sysroot without a trailing '/' */
+	const struct rmcp_stack_recorder *rec;	/* NULL, or where touched paths are reported */
 };
 
 /* Point sr at sysroot (NULL or "" = "/"), normalised into buf (trailing '/' dropped). */

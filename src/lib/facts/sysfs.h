@@ -268,4 +268,17 @@ const char *rmcp_log_classify(const char *line, size_t len);
  */
 size_t rmcp_log_scan(const char *buf, size_t len, struct rmcp_machine *m);
 
+/* The live kernel log (klog_live.c): each source hands its text to a sink in chunks of whole
+ * lines (or /dev/kmsg records). Each returns 0 or -errno; rmcp_klog_journal returns the number
+ * of lines journalctl printed (0: nothing visible to this user) or -errno. */
+typedef void (*rmcp_klog_sink)(void *ctx, const char *buf, size_t len);
+int rmcp_klog_kmsg(rmcp_klog_sink sink, void *ctx);
+int rmcp_klog_syslog(rmcp_klog_sink sink, void *ctx);
+int rmcp_klog_journal(const char *cmd, rmcp_klog_sink sink, void *ctx);
+/* /dev/kmsg, then syslog(2), then the journal (journalctl NULL = from PATH, "" = skip it).
+ * Returns 0 and the source's name, or -EPERM when a source was denied (kernel.dmesg_restrict)
+ * and none could be read, or another -errno; why gets "source: reason" for each failure. */
+int rmcp_klog_live(const char *journalctl, rmcp_klog_sink sink, void *ctx, char *source, size_t scap,
+		   char *why, size_t wcap);
+
 #endif

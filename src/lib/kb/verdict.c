@@ -724,6 +724,7 @@ static int read_stacks(const struct rmcp_diag_opts *o, struct rmcp_diagnosis *d,
 		.path_env = env_value(o->envp, "PATH"),
 		.cache_dir = o->cache_dir,
 		.home = live ? env_value(o->envp, "HOME") : (home[0] ? home : NULL),
+		.recorder = o->recorder,
 	};
 	/* One read per distinct (real target, effective) pair: coverage depends on both. */
 	const char *keys[RMCP_DIAG_MAX_STACKS][2];
@@ -776,6 +777,7 @@ int rmcp_diagnose(const struct rmcp_diag_opts *o, struct rmcp_diagnosis *d, stru
 		.dmesg_file = o->dmesg_file,
 		/* The live kernel log belongs to this machine, never to a snapshot. */
 		.no_live_log = o->no_live_log || !live,
+		.journalctl = o->journalctl,
 	};
 	int rc = rmcp_machine_read(&mo, &d->machine, err);
 	if (rc < 0)

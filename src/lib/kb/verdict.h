@@ -26,6 +26,9 @@ struct rmcp_diag_opts {
 	const char *const *python_paths;	/* --python PATH..., NULL-terminated, may be NULL */
 	const char *cache_dir;		/* scan cache directory, NULL = no cache */
 	bool skip_software;		/* do not look for ROCm/PyTorch (advise with --no-doctor) */
+	/* ---- added for issue 12 ---- */
+	const struct rmcp_stack_recorder *recorder;	/* rmcp capture: what the stack reader touched */
+	const char *journalctl;		/* rmcp_machine_opts.journalctl */
 };
 
 /* One GPU as the doctor sees it. */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* rmcp capture's archive: a gzip-compressed pax tar written with libarchive. */
+#include "capture.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef RMCP_HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
+
+#include "banned.h"
+
+#ifdef RMCP_HAVE_LIBARCHIVE
+static int entry_write(struct archive *a, struct archive_entry *ae, const char *top,
+		       const struct rmcp_capture_entry *e, long long when)
+{
+	char name[8192];
+	int n = snprintf(name, sizeof(name), "%s/%s", top, e->rel);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return -ENAMETOOLONG;
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, name);
+	archive_entry_set_mtime(ae, (time_t)when, 0);
+	archive_entry_set_uid(ae, 0);
+	archive_entry_set_gid(ae, 0);
+	switch (e->type) {
+	case RMCP_CAP_DIR:
+		archive_entry_set_filetype(ae, AE_IFDIR);
+		archive_entry_set_perm(ae, e->mode ? e->mode | 0700 : 0755);
+		archive_entry_set_size(ae, 0);
+		break;
+	case RMCP_CAP_LINK:
+		archive_entry_set_filetype(ae, AE_IFLNK);
+		archive_entry_set_perm(ae, 0777);
+		archive_entry_set_symlink(ae, e->data);
+		archive_entry_set_size(ae, 0);
+		break;
+	case RMCP_CAP_FILE:
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, e->mode);
+		archive_entry_set_size(ae, (la_int64_t)e->len);
+		break;
+	}
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return -EIO;
+	if (e->type == RMCP_CAP_FILE && e->len &&
+	    archive_write_data(a, e->data, e->len) != (la_ssize_t)e->len)
+		return -EIO;
+	return 0;
+}
+#endif
+
+int rmcp_capture_write_tgz(const struct rmcp_capture *c, const char *path, struct rmcp_err *err)
+{
+#ifdef RMCP_HAVE_LIBARCHIVE
+	struct archive *a = archive_write_new();
+	struct archive_entry *ae = archive_entry_new();
+	if (!a || !ae) {
+		archive_write_free(a);
+		archive_entry_free(ae);
+		return rmcp_err_set(err, -ENOMEM, "out of memory");
+	}
+	int rc = 0;
+	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open_filename(a, path) != ARCHIVE_OK) {
+		rc = rmcp_err_set(err, -EIO, "%s: %s", path, archive_error_string(a) ? archive_error_string(a) : "cannot write");
+		goto out;
+	}
+	const struct rmcp_capture_entry *e;
+	size_t n = rmcp_capture_entries(c, &e);
+	/* the top directory itself first, so an unpacker creates it with a sane mode */
+	struct rmcp_capture_entry top = { .rel = (char *)"", .type = RMCP_CAP_DIR, .mode = 0755, .data = (char *)"" };
+	char topname[160];
+	snprintf(topname, sizeof(topname), "%s/", rmcp_capture_top(c));
+	archive_entry_clear(ae);
+	archive_entry_set_pathname(ae, topname);
+	archive_entry_set_filetype(ae, AE_IFDIR);
+	archive_entry_set_perm(ae, top.mode);
+	archive_entry_set_mtime(ae, (time_t)rmcp_capture_time(c), 0);
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		rc = -EIO;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = entry_write(a, ae, rmcp_capture_top(c), &e[i], rmcp_capture_time(c));
+	if (rc < 0)
+		rc = rmcp_err_set(err, rc, "%s: %s", path, archive_error_string(a) ? archive_error_string(a) : strerror(-rc));
+	if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+		rc = rmcp_err_set(err, -EIO, "%s: %s", path, archive_error_string(a) ? archive_error_string(a) : "write error");
+out:
+	archive_entry_free(ae);
+	archive_write_free(a);
+	return rc;
+#else
+	(void)c;
+	return rmcp_err_set(err, -RMCP_E_UNSUPPORTED, "rmcp was built without libarchive: capture cannot write %s",
+			    path);
+#endif
+}
