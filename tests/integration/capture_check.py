@@ -111,6 +111,28 @@ fixtures = sorted(d for d in os.listdir(fx) if os.path.isdir(os.path.join(fx, d)
 report(len(fixtures) >= 10, f"{len(fixtures)} sysroot fixtures found")
 for name in fixtures:
     round_trip(name, os.path.join(fx, name), venv)
+# Secure Boot on and an amdgpu-dkms module installed (issue 9 facts) survive the trip too.
+tmp = tempfile.mkdtemp(prefix="rmcp-sb-")
+try:
+    box = os.path.join(tmp, "rx5600xt")
+    shutil.copytree(os.path.join(fx, "rx5600xt"), box, symlinks=True)
+    efi = os.path.join(box, "sys/firmware/efi/efivars")
+    os.makedirs(efi)
+    with open(os.path.join(efi, "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"), "wb") as f:
+        f.write(bytes([6, 0, 0, 0, 1]))
+    rel = open(os.path.join(box, "proc/sys/kernel/osrelease")).read().strip()
+    mod = os.path.join(box, "lib/modules", rel, "updates/dkms")
+    os.makedirs(mod)
+    with open(os.path.join(mod, "amdgpu.ko.xz"), "wb") as f:
+        f.write(b"\xfd7zXZ\x00" + bytes(4096))
+    res = round_trip("secure-boot-dkms", box, venv)
+    if res:
+        facts = res[1]["facts"]
+        report(facts.get("machine.secure_boot") == "enabled" and facts.get("machine.amdgpu_module_installed") == "yes",
+               "secure boot and the dkms module read back from the capture",
+               {k: v for k, v in facts.items() if "secure" in k or "module" in k})
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
 res = round_trip("demo-rx5600xt", os.path.join(demo, "rx5600xt"), [], max_bytes=5 * 1000 * 1000)
 if res:
     # The demo's libraries are judged from the capture's records: each has a line there.

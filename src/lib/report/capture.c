@@ -231,6 +231,32 @@ static void machine_files(struct rmcp_capture *c)
 		closedir(d);
 }
 
+/* Secure Boot and the installed amdgpu module (issue 9 facts): the SecureBoot variable as is;
+ * an efivarfs without it as one placeholder variable (the doctor only asks "any entry?"); the
+ * module as an empty stand-in at the path the doctor found. */
+static void firmware_files(struct rmcp_capture *c, const struct rmcp_machine *m)
+{
+	static const char efivars[] = "/sys/firmware/efi/efivars";
+	char path[PATH_MAX];
+	struct stat st;
+	size_t before = c->n;
+	copy_file(c, "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c");
+	DIR *d = c->n == before && host_path(c, efivars, path, sizeof(path)) == 0 ? opendir(path) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			add(c, "/sys/firmware/efi/efivars/BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+			    RMCP_CAP_FILE, 0644, "", 0);
+			break;
+		}
+	if (d)
+		closedir(d);
+	if (m->amdgpu_module[0] && host_path(c, m->amdgpu_module, path, sizeof(path)) == 0 && stat(path, &st) == 0) {
+		add(c, m->amdgpu_module, RMCP_CAP_FILE, st.st_mode, "", 0);
+		c->st->stand_ins++;
+	}
+}
+
 /* etc/passwd: only root's and the user's lines (the rest names other people). */
 static void passwd_file(struct rmcp_capture *c, const struct rmcp_machine *m)
 {
@@ -680,6 +706,7 @@ int rmcp_capture_collect(const struct rmcp_capture_opts *o, struct rmcp_capture 
 	if (rc == 0) {
 		machine_files(c);
 		passwd_file(c, &d->machine);
+		firmware_files(c, &d->machine);
 		copy_file(c, "/etc/group");
 		dev_files(c);
 		kernel_log(c, o, &d->machine);
