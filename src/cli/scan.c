@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,26 +207,10 @@ static struct rmcp_isa_file **isa_check_files(struct collect *c, unsigned flags,
 			v[i]->not_on_disk = true;
 			continue;
 		}
-		int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		struct stat st;
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			char msg[300];
-			snprintf(msg, sizeof(msg), "%s", strerror(errno));
-			v[i]->error = strdup(msg);
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		size_t len = (size_t)st.st_size;
-		void *m = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-		close(fd);
-		if (m == MAP_FAILED) {
-			v[i]->error = strdup(len ? strerror(errno) : "empty file");
-			continue;
-		}
-		if (rmcp_isa_check_buffer(m, len, gpu, flags, v[i]) < 0 && !v[i]->error)
-			v[i]->error = strdup("out of memory");
-		munmap(m, len);
+		struct rmcp_err err = { 0 };
+		int rc = rmcp_isa_check_path(f->path, gpu, flags, v[i], &err);
+		if (rc < 0 && !v[i]->error)
+			v[i]->error = strdup(rc == -ENOMEM ? "out of memory" : err.msg);
 	}
 	return v;
 }

@@ -18,6 +18,6 @@ static void drop(void *ctx, struct rmcp_file *f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rmcp_scan_opts opts = { .verbose = true, .max_member = 1 << 20 };
-	rmcp_scan_zip(data, size, "fuzz.whl", &opts, drop, NULL);
+	rmcp_scan_zip(-1, data, size, "fuzz.whl", &opts, drop, NULL);
 	return 0;
 }

@@ -22,6 +22,8 @@ static const char *rmcp_errname(enum rmcp_errcode code)
 		return "corrupt compressed data";
 	case RMCP_E_NOLIB:
 		return "optional library not available";
+	case RMCP_E_CHANGED:
+		return "file changed while being read";
 	case RMCP_E_END:
 		break;
 	}

@@ -24,6 +24,7 @@ enum rmcp_errcode {
 	RMCP_E_LIMIT,			/* exceeds a safety limit (counts, sizes, ratio) */
 	RMCP_E_DECOMPRESS,		/* the compressed stream is corrupt */
 	RMCP_E_NOLIB,			/* an optional library needed for this input is missing */
+	RMCP_E_CHANGED,			/* the file shrank or vanished while it was being read */
 	RMCP_E_END
 };
 

@@ -10,6 +10,7 @@
 #include <zstd.h>
 #endif
 
+#include "budget.h"
 #include "bytes.h"
 #include "banned.h"
 
@@ -136,13 +137,8 @@ int rmcp_ccob_header(const void *buf, size_t len, struct rmcp_ccob_hdr *hdr, str
 	if (hdr->uncompressed_size < RMCP_BUNDLE_MAGIC_LEN + 8)
 		return rmcp_err_set(err, -RMCP_E_FORMAT, "CCOB uncompressed size %llu is too small",
 				    (unsigned long long)hdr->uncompressed_size);
-	if (hdr->uncompressed_size > RMCP_CCOB_MAX_UNCOMPRESSED ||
-	    hdr->uncompressed_size / RMCP_CCOB_MAX_RATIO > payload)
-		return rmcp_err_set(err, -RMCP_E_LIMIT,
-				    "CCOB claims %llu bytes from %llu compressed (ratio limit %d)",
-				    (unsigned long long)hdr->uncompressed_size,
-				    (unsigned long long)payload, RMCP_CCOB_MAX_RATIO);
-	return 0;
+	return rmcp_inflate_budget(payload, hdr->uncompressed_size, RMCP_CCOB_MAX_UNCOMPRESSED,
+				   "CCOB payload", err);
 }
 
 struct rmcp_ccob_stream {

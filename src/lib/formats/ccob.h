@@ -20,13 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "budget.h"
 #include "bundle.h"
 #include "error.h"
 
 #define RMCP_CCOB_MAGIC "CCOB"
-/* Highest uncompressed:compressed ratio accepted. Code objects compress 5-20x with zstd;
- * a bundle claiming more is treated as a bomb. */
-#define RMCP_CCOB_MAX_RATIO 1024
+/* Highest uncompressed:compressed ratio accepted: the budget every compressed input shares
+ * (budget.h). Code objects compress 5-20x with zstd; a bundle claiming more is a bomb. */
+#define RMCP_CCOB_MAX_RATIO RMCP_INFLATE_MAX_RATIO
 #define RMCP_CCOB_MAX_UNCOMPRESSED (64ULL << 30)
 
 enum rmcp_ccob_method { RMCP_CCOB_ZLIB = 0, RMCP_CCOB_ZSTD = 1 };

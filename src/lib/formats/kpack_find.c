@@ -18,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kpack_internal.h"
+#include "mapguard.h"
 #include "banned.h"
 
 #define KPACK_GFXARCH "@GFXARCH@"
@@ -91,13 +91,27 @@ static int report_arches(struct find_ctx *f, const char *path, const struct rmcp
 	return 0;
 }
 
-/* Map, parse and report one archive. Returns 0, or a negative error that ends the search. */
+struct parse_job {
+	const struct rmcp_map *m;
+	struct rmcp_kpack *kp;
+	struct rmcp_err *e;
+};
+
+static int parse_job_run(void *arg)
+{
+	struct parse_job *j = arg;
+	return rmcp_kpack_parse(j->m->addr, j->m->len, j->kp, j->e);
+}
+
+/* Map, parse and report one archive. Returns 0, or a negative error that ends the search.
+ * The archive is parsed under the SIGBUS guard: one that shrinks meanwhile is reported as
+ * "file changed while being read" (mapguard.h). */
 static int read_archive(struct find_ctx *f, const char *path)
 {
 	struct rmcp_kpack kp;
 	struct rmcp_err e;
 	struct stat st;
-	void *map = NULL;
+	struct rmcp_map map;
 	int fd, rc;
 
 	/* O_NONBLOCK: a FIFO named *.kpack must not hang the scan; regular files ignore it */
@@ -117,19 +131,19 @@ static int read_archive(struct find_ctx *f, const char *path)
 		close(fd);
 		return 0;
 	}
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			report(f, path, -errno, "cannot map");
-			close(fd);
-			return 0;
-		}
-	}
+	rc = rmcp_map_file(fd, (size_t)st.st_size, &map);
 	close(fd);
+	if (rc < 0) {
+		report(f, path, rc, "cannot map");
+		return 0;
+	}
 	rmcp_err_clear(&e);
-	rc = rmcp_kpack_parse(map, (size_t)st.st_size, &kp, &e);
-	if (map)
-		munmap(map, (size_t)st.st_size);
+	memset(&kp, 0, sizeof(kp));
+	struct parse_job job = { &map, &kp, &e };
+	rc = rmcp_map_guarded(&map, parse_job_run, &job, &e);
+	rmcp_map_release(&map);
+	if (rc == -RMCP_E_CHANGED)
+		rmcp_kpack_release(&kp);
 	if (rc == -ENOMEM)
 		return rmcp_err_set(f->err, rc, "kpack: %s: out of memory", path);
 	if (rc) {

@@ -11,6 +11,7 @@
 #include "ccob.h"
 #include "codeobj.h"
 #include "kpack.h"
+#include "mapguard.h"
 #include "scan_internal.h"
 #include "banned.h"
 
@@ -219,37 +220,106 @@ static int scan_kpack_archive(const uint8_t *buf, size_t len, struct rmcp_file *
 	return rc;
 }
 
-int rmcp_scan_buffer(const void *vbuf, size_t len, const char *path,
-		     const struct rmcp_scan_opts *opts, struct rmcp_file *out)
+struct kpack_job {
+	const uint8_t *buf;
+	size_t len;
+	struct rmcp_file *f;
+};
+
+static int kpack_job_run(void *arg)
 {
-	const uint8_t *buf = vbuf;
+	struct kpack_job *j = arg;
+	return scan_kpack_archive(j->buf, j->len, j->f);
+}
+
+/* A kpack archive holds every code object of an architecture (GBs): mapped, not copied. */
+static int scan_kpack_reader(struct rmcp_reader *r, struct rmcp_file *f)
+{
+	if (r->mem)
+		return scan_kpack_archive(r->mem, (size_t)r->size, f);
+	if (r->fd < 0 || r->size > SIZE_MAX)
+		return rmcp_file_set_error(f, "kpack archive inside a container: extract it to scan it");
+	struct rmcp_map m;
+	struct rmcp_err err = { 0 };
+	int rc = rmcp_map_file(r->fd, (size_t)r->size, &m);
+	if (rc < 0)
+		return rmcp_file_set_error(f, "cannot map: %s", strerror(-rc));
+	struct kpack_job j = { m.addr, m.len, f };
+	rc = rmcp_map_guarded(&m, kpack_job_run, &j, &err);
+	rmcp_map_release(&m);
+	if (rc == -RMCP_E_CHANGED)
+		return rmcp_file_set_error(f, "%s", err.msg);
+	return rc;
+}
+
+/* Raw code objects are parsed whole (symbols, notes); they are MBs, not GBs. */
+static int scan_codeobj_reader(struct rmcp_reader *r, const struct rmcp_scan_opts *opts,
+			       struct rmcp_file *f)
+{
+	struct rmcp_err err = { 0 };
+	const uint8_t *p;
+	void *owned;
+	f->format = RMCP_FMT_CODE_OBJECT;
+	if (r->size > RMCP_SCAN_MAX_WHOLE)
+		return rmcp_file_set_error(f, "code object of %llu bytes is over the %llu-byte limit",
+					   (unsigned long long)r->size,
+					   (unsigned long long)RMCP_SCAN_MAX_WHOLE);
+	int rc = rmcp_reader_view(r, 0, (size_t)r->size, &p, &owned, &err);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
+		return rmcp_file_set_error(f, "%s", err.msg);
+	rc = scan_codeobj(p, (size_t)r->size, opts, f);
+	free(owned);
+	return rc;
+}
+
+int rmcp_scan_reader(struct rmcp_reader *r, const char *path, const struct rmcp_scan_opts *opts,
+		     struct rmcp_file *out)
+{
 	static const struct rmcp_scan_opts defaults;
+	uint8_t head[64];
+	size_t len;
+	struct rmcp_err err = { 0 };
 	if (!opts)
 		opts = &defaults;
 	memset(out, 0, sizeof(*out));
 	out->path = rmcp_strndup(path, strlen(path));
 	if (!out->path)
 		return -ENOMEM;
+	int rc = rmcp_reader_head(r, 0, head, sizeof(head), &len, &err);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0)
+		return rmcp_file_set_error(out, "%s", err.msg);
 
-	if (rmcp_is_codeobj(buf, len))
-		return scan_codeobj(buf, len, opts, out);
-	if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0) {
+	if (rmcp_is_codeobj(head, len))
+		return scan_codeobj_reader(r, opts, out);
+	if (len >= 4 && memcmp(head, "\177ELF", 4) == 0) {
 		out->format = RMCP_FMT_ELF;
-		return rmcp_scan_host_elf(buf, len, path, opts, out);
+		return rmcp_scan_host_elf(r, path, opts, out);
 	}
-	if (rmcp_is_bundle(buf, len)) {
+	if (rmcp_is_bundle(head, len)) {
 		out->format = RMCP_FMT_BUNDLE;
-		return rmcp_walk_bundles(buf, len, 0, len, opts, out);
+		return rmcp_walk_bundles(r, 0, r->size, opts, out);
 	}
-	if (rmcp_is_ccob(buf, len)) {
+	if (rmcp_is_ccob(head, len)) {
 		out->format = RMCP_FMT_CCOB;
-		return rmcp_walk_bundles(buf, len, 0, len, opts, out);
+		return rmcp_walk_bundles(r, 0, r->size, opts, out);
 	}
-	if (len >= 4 && memcmp(buf, "KPAK", 4) == 0)
-		return scan_kpack_archive(buf, len, out);
-	int rc = rmcp_scan_by_name(buf, len, path, out);
+	if (len >= 4 && memcmp(head, "KPAK", 4) == 0)
+		return scan_kpack_reader(r, out);
+	rc = rmcp_scan_by_name(head, len, path, out);
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	out->format = RMCP_FMT_UNKNOWN;
 	return 0;
+}
+
+int rmcp_scan_buffer(const void *buf, size_t len, const char *path,
+		     const struct rmcp_scan_opts *opts, struct rmcp_file *out)
+{
+	struct rmcp_reader r;
+	rmcp_reader_mem(&r, buf, len);
+	return rmcp_scan_reader(&r, path, opts, out);
 }

@@ -69,9 +69,11 @@ struct rmcp_file {
 struct rmcp_scan_opts {
 	bool verbose;		/* read every code object's ELF header, even compressed ones */
 	bool kernels;		/* list kernel names of raw code objects */
-	uint64_t max_member;	/* largest wheel member read into memory (0 = default 8 GiB) */
+	uint64_t max_member;	/* largest wheel member scanned (0 = default 8 GiB; streamed) */
 	/* Called for every file examined (also the ones skipped as not carrying GPU code). */
 	void (*progress)(void *ctx, const char *path, uint64_t size);
+	/* Called as a container's members are inflated: bytes done of the declared total. */
+	void (*progress_bytes)(void *ctx, const char *path, uint64_t done, uint64_t total);
 	void *progress_ctx;
 };
 

@@ -59,23 +59,53 @@ static void member_name(const uint8_t *h, const char *longnames, uint64_t longle
 	snprintf(out, cap, "%.*s", (int)n, (const char *)h);
 }
 
-int rmcp_scan_ar(const void *vbuf, size_t len, const char *path, const struct rmcp_scan_opts *opts,
+/* The GNU long-name table is a list of names: a few KB even for libLLVM's archives. */
+#define MAX_LONGNAMES ((uint64_t)16 << 20)
+
+static int scan_member(struct rmcp_reader *r, uint64_t data, uint64_t size, const char *mpath,
+		       const struct rmcp_scan_opts *opts, struct rmcp_file *a, size_t *members,
+		       rmcp_scan_cb cb, void *ctx)
+{
+	struct rmcp_reader w;
+	rmcp_reader_window(&w, r, data, size);
+	struct rmcp_file *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	int rc = rmcp_scan_reader(&w, mpath, opts, m);
+	for (size_t t = 0; rc == 0 && t < m->n_targets; t++)
+		rc = rmcp_file_add_target(a, m->targets[t]);
+	if (rc == 0 && (m->n_entries || m->error)) {
+		(*members)++;
+		a->bundles += m->bundles;
+		cb(ctx, m);
+	} else {
+		rmcp_file_release(m);
+	}
+	free(m);
+	return rc;
+}
+
+int rmcp_scan_ar(struct rmcp_reader *r, const char *path, const struct rmcp_scan_opts *opts,
 		 rmcp_scan_cb cb, void *ctx)
 {
-	const uint8_t *buf = vbuf;
 	struct rmcp_file *a = rmcp_file_new(path, RMCP_FMT_ARCHIVE);
 	if (!a)
 		return -ENOMEM;
-	const char *longnames = NULL;
-	uint64_t longlen = 0, pos = 8;
+	char *longnames = NULL;
+	uint64_t longlen = 0, pos = 8, len = r->size;
 	size_t members = 0;
 	int rc = 0;
 	while (rc == 0 && pos < len) {
+		uint8_t h[AR_HDR];
+		struct rmcp_err err = { 0 };
 		if (AR_HDR > len - pos) {
 			rc = rmcp_file_set_error(a, "member header at %llu is truncated", (unsigned long long)pos);
 			break;
 		}
-		const uint8_t *h = buf + pos;
+		if ((rc = rmcp_reader_read(r, pos, h, AR_HDR, &err)) < 0) {
+			rc = rc == -ENOMEM ? rc : rmcp_file_set_error(a, "%s", err.msg);
+			break;
+		}
 		uint64_t size;
 		if (h[58] != '`' || h[59] != '\n' || parse_size(h + 48, &size) < 0) {
 			rc = rmcp_file_set_error(a, "bad member header at offset %llu", (unsigned long long)pos);
@@ -88,32 +118,33 @@ int rmcp_scan_ar(const void *vbuf, size_t len, const char *path, const struct rm
 			break;
 		}
 		if (memcmp(h, "//              ", 16) == 0) {
-			longnames = (const char *)buf + data;
+			free(longnames);
+			longnames = NULL;
+			longlen = 0;
+			if (size > MAX_LONGNAMES) {
+				rc = rmcp_file_set_error(a, "long-name table of %llu bytes is over the limit",
+							 (unsigned long long)size);
+				break;
+			}
+			if (!(longnames = malloc(size ? (size_t)size : 1))) {
+				rc = -ENOMEM;
+				break;
+			}
+			if ((rc = rmcp_reader_read(r, data, longnames, (size_t)size, &err)) < 0) {
+				rc = rc == -ENOMEM ? rc : rmcp_file_set_error(a, "%s", err.msg);
+				break;
+			}
 			longlen = size;
 		} else if (h[0] != '/' || (h[1] >= '0' && h[1] <= '9')) {
 			/* Not a symbol table ("/" or "/SYM64/"): a member. */
 			char name[256], mpath[4400];
 			member_name(h, longnames, longlen, name, sizeof(name));
 			snprintf(mpath, sizeof(mpath), "%s(%s)", path, name);
-			struct rmcp_file *m = calloc(1, sizeof(*m));
-			if (!m) {
-				rc = -ENOMEM;
-				break;
-			}
-			rc = rmcp_scan_buffer(buf + data, (size_t)size, mpath, opts, m);
-			for (size_t t = 0; rc == 0 && t < m->n_targets; t++)
-				rc = rmcp_file_add_target(a, m->targets[t]);
-			if (rc == 0 && (m->n_entries || m->error)) {
-				members++;
-				a->bundles += m->bundles;
-				cb(ctx, m);
-			} else {
-				rmcp_file_release(m);
-			}
-			free(m);
+			rc = scan_member(r, data, size, mpath, opts, a, &members, cb, ctx);
 		}
 		pos = data + size + (size & 1);	/* members are 2-byte aligned */
 	}
+	free(longnames);
 	if (rc == 0)
 		rc = rmcp_file_set_note(a, "%zu member(s) with device code", members);
 	rmcp_file_emit(a, cb, ctx);

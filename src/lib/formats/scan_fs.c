@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Files and directories: open, map, sniff, recurse. The only part of the scan engine that
+/* Files and directories: open, sniff, recurse. The only part of the scan engine that
  * touches the file system (besides the kpack archive search). */
 #include <dirent.h>
 #include <errno.h>
@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +22,7 @@ static int report_error(const char *path, enum rmcp_format fmt, int errnum, rmcp
 	struct rmcp_file *f = rmcp_file_new(path, fmt);
 	if (!f)
 		return -ENOMEM;
-	if (rmcp_file_set_error(f, "%s", strerror(errnum)) < 0) {
+	if (rmcp_file_set_error(f, "%s", rmcp_strerror(errnum)) < 0) {
 		rmcp_file_release(f);
 		free(f);
 		return -ENOMEM;
@@ -74,22 +73,33 @@ static void dir_filter_cb(void *vctx, struct rmcp_file *f)
 		rmcp_file_release(f);
 }
 
-static int scan_mapped(const char *path, const uint8_t *buf, size_t len, bool in_dir,
-		       const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
+static int scan_open(const char *path, int fd, uint64_t size, bool in_dir,
+		     const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
 {
 	struct dir_filter filter = { cb, ctx };
-	if (in_dir && (rmcp_is_zip(buf, len) || rmcp_is_ar(buf, len))) {
+	struct rmcp_reader r;
+	uint8_t head[64];
+	size_t hn;
+	struct rmcp_err err = { 0 };
+	rmcp_reader_fd(&r, fd, size);
+	int rc = rmcp_reader_head(&r, 0, head, sizeof(head), &hn, &err);
+	if (rc < 0)
+		return report_error(path, RMCP_FMT_UNKNOWN, -rc, cb, ctx);
+	if (in_dir && !worth_scanning(head, hn, path))
+		return 0;
+	bool zip = rmcp_is_zip(head, hn), ar = rmcp_is_ar(head, hn);
+	if (in_dir && (zip || ar)) {
 		cb = dir_filter_cb;
 		ctx = &filter;
 	}
-	if (rmcp_is_zip(buf, len))
-		return rmcp_scan_zip(buf, len, path, opts, cb, ctx);
-	if (rmcp_is_ar(buf, len))
-		return rmcp_scan_ar(buf, len, path, opts, cb, ctx);
+	if (zip)
+		return rmcp_scan_zip(fd, NULL, 0, path, opts, cb, ctx);
+	if (ar)
+		return rmcp_scan_ar(&r, path, opts, cb, ctx);
 	struct rmcp_file *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	int rc = rmcp_scan_buffer(buf, len, path, opts, f);
+	rc = rmcp_scan_reader(&r, path, opts, f);
 	if (rc < 0) {
 		rmcp_file_release(f);
 		free(f);
@@ -105,30 +115,14 @@ static int scan_mapped(const char *path, const uint8_t *buf, size_t len, bool in
 	return 0;
 }
 
+/* Files are read with pread, never mapped here: a file that shrinks while it is scanned
+ * gives "file changed while being read" for that file (reader.h), not SIGBUS. */
 static int scan_regular(const char *path, int fd, const struct stat *st, bool in_dir,
 			const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
 {
-	size_t len = (size_t)st->st_size;
 	if (opts->progress)
 		opts->progress(opts->progress_ctx, path, (uint64_t)st->st_size);
-	if (in_dir) {
-		uint8_t head[64];
-		ssize_t n = pread(fd, head, sizeof(head), 0);
-		if (n < 0)
-			return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
-		if (!worth_scanning(head, (size_t)n, path))
-			return 0;
-	}
-	if (len == 0)
-		return scan_mapped(path, (const uint8_t *)"", 0, in_dir, opts, cb, ctx);
-	/* Private and writable: libelf may not write, but if it ever did it would touch our
-	 * copy-on-write pages, not the file, and never fault. */
-	void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
-		return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
-	int rc = scan_mapped(path, map, len, in_dir, opts, cb, ctx);
-	munmap(map, len);
-	return rc;
+	return scan_open(path, fd, (uint64_t)st->st_size, in_dir, opts, cb, ctx);
 }
 
 static int scan_at(const char *path, bool in_dir, int depth, const struct rmcp_scan_opts *opts,

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Python wheels (zip): members are read in memory through libzip, never extracted to disk.
- * A member is read whole only when its first bytes (or its name) say it can carry GPU code.
+ * Python wheels (zip): members are read through libzip, never extracted to disk, and only when
+ * their first bytes (or their name) say they can carry GPU code. Every member is held to the
+ * decompression budget (budget.h) before a byte of it is inflated.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include <zip.h>
 #endif
 
+#include "budget.h"
 #include "bundle.h"
 #include "ccob.h"
 #include "scan_internal.h"
@@ -39,18 +43,129 @@ static bool worth_reading(const uint8_t *head, size_t n, const char *name)
 	return (l > 4 && strcmp(b + l - 4, ".kdb") == 0) || strncmp(b, "TensileLibrary", 14) == 0;
 }
 
-static int read_member(zip_t *z, zip_uint64_t i, uint64_t size, uint8_t **out, char *why, size_t whylen)
+/*
+ * Members up to WHOLE_MEMBER bytes are inflated into memory and scanned there; larger ones
+ * are scanned through a member stream (a reader that inflates as it goes and keeps only the
+ * last RING bytes), so memory stays bounded whatever the member's size (issue 12, item 4).
+ * The host-ELF scanner reads the ELF header, then the section headers and names at the end
+ * (the names are usually just before the table: served from the ring), then .hip_fatbin's
+ * bundle headers in file order: two inflating passes over a 1.3 GB library.
+ */
+#define WHOLE_MEMBER ((uint64_t)16 << 20)
+#define RING ((size_t)16 << 20)
+#define CHUNK ((size_t)256 << 10)
+#define MAX_PASSES 4
+
+struct member_stream {
+	zip_t *z;
+	zip_uint64_t index;
+	zip_file_t *zf;
+	uint64_t pos;		/* bytes inflated in this pass */
+	uint64_t ring_lo;	/* lowest offset the ring still holds */
+	uint8_t *ring;		/* byte at offset o is ring[o % RING] */
+	unsigned passes;
+	const struct rmcp_scan_opts *opts;
+	const char *path;
+	uint64_t base, high;	/* progress: wheel bytes before this member, furthest offset */
+	uint64_t total;
+};
+
+static int ms_fail(struct member_stream *m, struct rmcp_err *err, const char *what)
+{
+	const char *why = m->zf ? zip_file_strerror(m->zf) : zip_strerror(m->z);
+	return rmcp_err_set(err, -EIO, "%s at byte %llu: %s", what, (unsigned long long)m->pos, why);
+}
+
+static int ms_restart(struct member_stream *m, struct rmcp_err *err)
+{
+	if (m->zf)
+		zip_fclose(m->zf);
+	m->zf = NULL;
+	if (++m->passes > MAX_PASSES)
+		return rmcp_err_set(err, -RMCP_E_LIMIT, "member needs more than %d passes", MAX_PASSES);
+	m->pos = 0;
+	m->ring_lo = 0;
+	m->zf = zip_fopen_index(m->z, m->index, 0);
+	return m->zf ? 0 : ms_fail(m, err, "cannot open member");
+}
+
+/* Inflate n bytes at m->pos into dst (or, with dst NULL, into the ring only). */
+static int ms_pull(struct member_stream *m, uint8_t *dst, size_t n, struct rmcp_err *err)
+{
+	while (n) {
+		size_t at = (size_t)(m->pos % RING), want = n;
+		if (want > CHUNK)
+			want = CHUNK;
+		if (!dst && want > RING - at)
+			want = RING - at;
+		uint8_t *to = dst ? dst : m->ring + at;
+		zip_int64_t got = zip_fread(m->zf, to, want);
+		if (got < 0)
+			return ms_fail(m, err, "inflating member");
+		if (got == 0)
+			return rmcp_err_set(err, -RMCP_E_TRUNC, "member ends at byte %llu, before the "
+					    "size it declares", (unsigned long long)m->pos);
+		if (dst) {
+			/* Keep what was read for the next reader that looks slightly back. */
+			for (size_t k = 0; k < (size_t)got;) {
+				size_t o = (size_t)((m->pos + k) % RING), c = (size_t)got - k;
+				if (c > RING - o)
+					c = RING - o;
+				memcpy(m->ring + o, dst + k, c);
+				k += c;
+			}
+			dst += got;
+		}
+		m->pos += (uint64_t)got;
+		if (m->pos - m->ring_lo > RING)
+			m->ring_lo = m->pos - RING;
+		n -= (size_t)got;
+		if (m->pos > m->high) {
+			m->high = m->pos;
+			if (m->opts->progress_bytes)
+				m->opts->progress_bytes(m->opts->progress_ctx, m->path,
+							m->base + m->high, m->total);
+		}
+	}
+	return 0;
+}
+
+static int ms_read(struct rmcp_reader *r, uint64_t off, void *dst, size_t n, struct rmcp_err *err)
+{
+	struct member_stream *m = r->ctx;
+	int rc;
+	if (off < m->ring_lo && (rc = ms_restart(m, err)) < 0)
+		return rc;
+	if (off < m->pos) {
+		/* Held in the ring: copy what is there, inflate the rest. */
+		size_t have = (size_t)(m->pos - off < n ? m->pos - off : n);
+		for (size_t k = 0; k < have;) {
+			size_t o = (size_t)((off + k) % RING), c = have - k;
+			if (c > RING - o)
+				c = RING - o;
+			memcpy((uint8_t *)dst + k, m->ring + o, c);
+			k += c;
+		}
+		return ms_pull(m, (uint8_t *)dst + have, n - have, err);
+	}
+	while (m->pos < off) {
+		uint64_t skip = off - m->pos;
+		if ((rc = ms_pull(m, NULL, skip < CHUNK ? (size_t)skip : CHUNK, err)) < 0)
+			return rc;
+	}
+	return ms_pull(m, dst, n, err);
+}
+
+/* Inflate a small member whole, never past the size it declares. */
+static int read_member(zip_t *z, zip_uint64_t i, uint64_t size, uint8_t **out, struct rmcp_err *err)
 {
 	zip_file_t *zf = zip_fopen_index(z, i, 0);
-	if (!zf) {
-		snprintf(why, whylen, "%s", zip_strerror(z));
-		return -1;
-	}
+	if (!zf)
+		return rmcp_err_set(err, -EIO, "%s", zip_strerror(z));
 	uint8_t *p = malloc(size ? (size_t)size : 1);
 	if (!p) {
 		zip_fclose(zf);
-		snprintf(why, whylen, "out of memory for %llu bytes", (unsigned long long)size);
-		return -ENOMEM;
+		return rmcp_err_set(err, -ENOMEM, "out of memory for %llu bytes", (unsigned long long)size);
 	}
 	uint64_t got = 0;
 	while (got < size) {
@@ -60,11 +175,11 @@ static int read_member(zip_t *z, zip_uint64_t i, uint64_t size, uint8_t **out, c
 		got += (uint64_t)n;
 	}
 	if (got != size) {
-		snprintf(why, whylen, "member is %llu bytes, read %llu: %s", (unsigned long long)size,
-			 (unsigned long long)got, zip_file_strerror(zf));
+		rmcp_err_set(err, -EIO, "member is %llu bytes, read %llu: %s", (unsigned long long)size,
+			     (unsigned long long)got, zip_file_strerror(zf));
 		zip_fclose(zf);
 		free(p);
-		return -1;
+		return -EIO;
 	}
 	zip_fclose(zf);
 	*out = p;
@@ -85,40 +200,76 @@ static int member_head(zip_t *z, zip_uint64_t i, uint8_t *head, size_t cap, size
 	return 0;
 }
 
-static int emit_member(zip_t *z, zip_uint64_t i, const char *zpath, const char *name, uint64_t size,
-		       const struct rmcp_scan_opts *opts, struct rmcp_file *wheel, rmcp_scan_cb cb,
-		       void *ctx)
+struct wheel_scan {
+	zip_t *z;
+	const char *zpath;
+	const struct rmcp_scan_opts *opts;
+	struct rmcp_file *w;
+	rmcp_scan_cb cb;
+	void *ctx;
+	uint64_t done, total;	/* inflated bytes so far / declared sizes of the members read */
+};
+
+static int scan_member(struct wheel_scan *ws, zip_uint64_t i, const zip_stat_t *st,
+		       const char *mpath, struct rmcp_file *m)
+{
+	struct rmcp_err err = { 0 };
+	uint64_t max = ws->opts->max_member ? ws->opts->max_member : DEFAULT_MAX_MEMBER;
+	uint64_t csize = st->valid & ZIP_STAT_COMP_SIZE ? st->comp_size : 0;
+	int rc = rmcp_inflate_budget(csize, st->size, max, "member", &err);
+	if (rc == 0 && st->size <= WHOLE_MEMBER) {
+		uint8_t *data = NULL;
+		if ((rc = read_member(ws->z, i, st->size, &data, &err)) == 0) {
+			rc = rmcp_scan_buffer(data, (size_t)st->size, mpath, ws->opts, m);
+			free(data);
+			return rc;
+		}
+	} else if (rc == 0) {
+		struct member_stream s = { .z = ws->z, .index = i, .opts = ws->opts, .path = ws->zpath,
+					   .base = ws->done, .total = ws->total };
+		struct rmcp_reader r = { .size = st->size, .read = ms_read, .ctx = &s, .fd = -1 };
+		if (!(s.ring = malloc(RING)))
+			return -ENOMEM;
+		if ((rc = ms_restart(&s, &err)) == 0) {
+			rc = rmcp_scan_reader(&r, mpath, ws->opts, m);
+			if (s.passes > 1 && rc == 0 && !m->note)
+				rc = rmcp_file_set_note(m, "read in %u passes through the compressed member",
+							s.passes);
+		}
+		if (s.zf)
+			zip_fclose(s.zf);
+		free(s.ring);
+		if (rc == 0 || rc == -ENOMEM)
+			return rc;
+	}
+	if (rc == -ENOMEM)
+		return rc;
+	if (!m->path && !(m->path = rmcp_strndup(mpath, strlen(mpath))))
+		return -ENOMEM;
+	return rmcp_file_set_error(m, "%s", err.msg);
+}
+
+static int emit_member(struct wheel_scan *ws, zip_uint64_t i, const zip_stat_t *st)
 {
 	char mpath[4096];
-	snprintf(mpath, sizeof(mpath), "%s!/%s", zpath, name);
+	snprintf(mpath, sizeof(mpath), "%s!/%s", ws->zpath, st->name);
 	struct rmcp_file *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	uint64_t max = opts->max_member ? opts->max_member : DEFAULT_MAX_MEMBER;
-	uint8_t *data = NULL;
-	char why[300];
-	int rc = 0;
-	if (size > max || size > SIZE_MAX) {
-		m->path = rmcp_strndup(mpath, strlen(mpath));
-		rc = rmcp_file_set_error(m, "member of %llu bytes is over the %llu-byte limit",
-					 (unsigned long long)size, (unsigned long long)max);
-	} else if ((rc = read_member(z, i, size, &data, why, sizeof(why))) != 0) {
-		m->path = rmcp_strndup(mpath, strlen(mpath));
-		rc = rc == -ENOMEM ? -ENOMEM : rmcp_file_set_error(m, "%s", why);
-	} else {
-		rc = rmcp_scan_buffer(data, (size_t)size, mpath, opts, m);
-		free(data);
-	}
+	int rc = scan_member(ws, i, st, mpath, m);
+	ws->done += st->size;
+	if (ws->opts->progress_bytes)
+		ws->opts->progress_bytes(ws->opts->progress_ctx, ws->zpath, ws->done, ws->total);
 	if (rc < 0 || !m->path) {
 		rmcp_file_release(m);
 		free(m);
 		return -ENOMEM;
 	}
 	for (size_t t = 0; t < m->n_targets && rc == 0; t++)
-		rc = rmcp_file_add_target(wheel, m->targets[t]);
+		rc = rmcp_file_add_target(ws->w, m->targets[t]);
 	if (m->n_targets || m->error) {
-		wheel->bundles += m->bundles;
-		cb(ctx, m);
+		ws->w->bundles += m->bundles;
+		ws->cb(ws->ctx, m);
 	} else {
 		rmcp_file_release(m);
 	}
@@ -126,8 +277,33 @@ static int emit_member(zip_t *z, zip_uint64_t i, const char *zpath, const char *
 	return rc;
 }
 
-int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rmcp_scan_opts *opts,
-		  rmcp_scan_cb cb, void *ctx)
+static zip_t *open_zip(int fd, const void *buf, size_t len, zip_error_t *zerr)
+{
+	if (fd < 0) {
+		zip_source_t *src = zip_source_buffer_create(buf, len, 0, zerr);
+		zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, zerr) : NULL;
+		if (!z && src)
+			zip_source_free(src);
+		return z;
+	}
+	/* libzip reads through stdio on its own descriptor: a file that shrinks gives read
+	 * errors, never SIGBUS. */
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0) {
+		zip_error_set(zerr, ZIP_ER_OPEN, errno);
+		return NULL;
+	}
+	int ze = 0;
+	zip_t *z = zip_fdopen(dfd, ZIP_RDONLY, &ze);
+	if (!z) {
+		close(dfd);
+		zip_error_init_with_code(zerr, ze);
+	}
+	return z;
+}
+
+int rmcp_scan_zip(int fd, const void *buf, size_t len, const char *path,
+		  const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
 {
 	static const struct rmcp_scan_opts defaults;
 	if (!opts)
@@ -137,22 +313,25 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 		return -ENOMEM;
 	zip_error_t zerr;
 	zip_error_init(&zerr);
-	zip_source_t *src = zip_source_buffer_create(buf, len, 0, &zerr);
-	zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &zerr) : NULL;
+	zip_t *z = open_zip(fd, buf, len, &zerr);
 	int rc = 0;
 	if (!z) {
 		rc = rmcp_file_set_error(w, "zip: %s", zip_error_strerror(&zerr));
-		if (src)
-			zip_source_free(src);
 		zip_error_fini(&zerr);
 		rmcp_file_emit(w, cb, ctx);
 		return rc;
 	}
 	zip_error_fini(&zerr);
+	struct wheel_scan ws = { .z = z, .zpath = path, .opts = opts, .w = w, .cb = cb, .ctx = ctx };
 	/* Members are delivered as they are read; the wheel's own record, which sums them up,
 	 * comes last (renderers sort by path, so it is shown first). */
 	zip_int64_t n = zip_get_num_entries(z, 0);
 	size_t members = 0;
+	for (zip_int64_t i = 0; i < n; i++) {
+		zip_stat_t st;
+		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
+			ws.total += st.size;
+	}
 	for (zip_int64_t i = 0; i < n && rc == 0; i++) {
 		zip_stat_t st;
 		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) ||
@@ -164,11 +343,12 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 		uint8_t head[64];
 		size_t hn;
 		if (member_head(z, (zip_uint64_t)i, head, sizeof(head), &hn) != 0 ||
-		    !worth_reading(head, hn, st.name))
+		    !worth_reading(head, hn, st.name)) {
+			ws.done += st.size;
 			continue;
+		}
 		members++;
-		rc = emit_member(z, (zip_uint64_t)i, path, st.name, st.size, opts, w,
-				 cb, ctx);
+		rc = emit_member(&ws, (zip_uint64_t)i, &st);
 	}
 	zip_discard(z);
 	if (rc == 0)
@@ -179,9 +359,10 @@ int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rm
 
 #else
 
-int rmcp_scan_zip(const void *buf, size_t len, const char *path, const struct rmcp_scan_opts *opts,
-		  rmcp_scan_cb cb, void *ctx)
+int rmcp_scan_zip(int fd, const void *buf, size_t len, const char *path,
+		  const struct rmcp_scan_opts *opts, rmcp_scan_cb cb, void *ctx)
 {
+	(void)fd;
 	(void)buf;
 	(void)len;
 	(void)opts;

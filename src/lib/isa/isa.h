@@ -190,6 +190,13 @@ struct rmcp_isa_file {
 int rmcp_isa_check_buffer(const void *buf, size_t len, const struct rmcp_target_id *real_gpu,
 			  unsigned flags, struct rmcp_isa_file *out);
 void rmcp_isa_file_release(struct rmcp_isa_file *f);
+/*
+ * rmcp_isa_check_buffer on the file at path (rmcpcore only, not librmcp.so: isa_path.c).
+ * 0 with out filled (release it), or negative with err set: the file cannot be opened or
+ * mapped, or -RMCP_E_CHANGED "file changed while being read" when it shrank meanwhile.
+ */
+int rmcp_isa_check_path(const char *path, const struct rmcp_target_id *real_gpu, unsigned flags,
+			struct rmcp_isa_file *out, struct rmcp_err *err);
 
 /* ---- result cache (for librmcp.so's guard: do not re-check gigabytes at each start) ---- */
 

@@ -57,27 +57,14 @@ static void add_file(const struct rmcp_isa_file *file, const struct rmcp_target_
 static void check_file(const char *path, const char *base, const struct rmcp_target_id *real,
 		       const struct rmcp_target_id *eff, struct isa_sum *sum)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		if (fd >= 0)
-			close(fd);
-		snprintf(sum->errors, sizeof(sum->errors), "%s: %s", base, strerror(errno ? errno : EINVAL));
-		return;
-	}
-	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
-		snprintf(sum->errors, sizeof(sum->errors), "%s: %s", base, strerror(errno));
-		return;
-	}
 	struct rmcp_isa_file file;
-	if (rmcp_isa_check_buffer(map, (size_t)st.st_size, real, RMCP_ISA_FAST_ONLY | RMCP_ISA_NO_TEXT,
-				  &file) == 0) {
-		add_file(&file, eff, base, sum);
-		rmcp_isa_file_release(&file);
+	struct rmcp_err err = { 0 };
+	if (rmcp_isa_check_path(path, real, RMCP_ISA_FAST_ONLY | RMCP_ISA_NO_TEXT, &file, &err) < 0) {
+		snprintf(sum->errors, sizeof(sum->errors), "%s: %s", base, err.msg);
+		return;
 	}
-	munmap(map, (size_t)st.st_size);
+	add_file(&file, eff, base, sum);
+	rmcp_isa_file_release(&file);
 }
 
 int rmcp_verdict_isa_facts(struct rmcp_facts *f, const char *sysroot, const struct rmcp_stack *s,
