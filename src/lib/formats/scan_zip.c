@@ -210,6 +210,46 @@ struct wheel_scan {
 	uint64_t done, total;	/* inflated bytes so far / declared sizes of the members read */
 };
 
+/* Names under which GPU code ships in wheels (research/binaries.md §3). */
+static bool could_carry_code(const char *name)
+{
+	const char *b = strrchr(name, '/');
+	b = b ? b + 1 : name;
+	size_t l = strlen(b);
+	static const char *const ends[] = { ".hsaco", ".co", ".kpack", ".kdb", ".dat", ".a" };
+	for (size_t k = 0; k < sizeof(ends) / sizeof(ends[0]); k++) {
+		size_t e = strlen(ends[k]);
+		if (l > e && strcmp(b + l - e, ends[k]) == 0)
+			return true;
+	}
+	return strstr(b, ".so") != NULL || strncmp(b, "TensileLibrary", 14) == 0;
+}
+
+/* A member whose data libzip cannot open: say why (typically a compression method this
+ * libzip was built without: Debian 12's reads stored, deflate and bzip2 only). */
+static int emit_unreadable(struct wheel_scan *ws, const zip_stat_t *st)
+{
+	char mpath[4096];
+	snprintf(mpath, sizeof(mpath), "%s!/%s", ws->zpath, st->name);
+	struct rmcp_file *m = rmcp_file_new(mpath, RMCP_FMT_UNKNOWN);
+	if (!m)
+		return -ENOMEM;
+	int rc;
+	if ((st->valid & ZIP_STAT_COMP_METHOD) &&
+	    !zip_compression_method_supported(st->comp_method, 0))
+		rc = rmcp_file_set_error(m, "cannot read: compression method %u is not supported by "
+					 "this libzip", (unsigned)st->comp_method);
+	else
+		rc = rmcp_file_set_error(m, "cannot read: %s", zip_strerror(ws->z));
+	if (rc < 0) {
+		rmcp_file_release(m);
+		free(m);
+		return rc;
+	}
+	rmcp_file_emit(m, ws->cb, ws->ctx);
+	return 0;
+}
+
 static int scan_member(struct wheel_scan *ws, zip_uint64_t i, const zip_stat_t *st,
 		       const char *mpath, struct rmcp_file *m)
 {
@@ -232,9 +272,6 @@ static int scan_member(struct wheel_scan *ws, zip_uint64_t i, const zip_stat_t *
 			return -ENOMEM;
 		if ((rc = ms_restart(&s, &err)) == 0) {
 			rc = rmcp_scan_reader(&r, mpath, ws->opts, m);
-			if (s.passes > 1 && rc == 0 && !m->note)
-				rc = rmcp_file_set_note(m, "read in %u passes through the compressed member",
-							s.passes);
 		}
 		if (s.zf)
 			zip_fclose(s.zf);
@@ -326,7 +363,7 @@ int rmcp_scan_zip(int fd, const void *buf, size_t len, const char *path,
 	/* Members are delivered as they are read; the wheel's own record, which sums them up,
 	 * comes last (renderers sort by path, so it is shown first). */
 	zip_int64_t n = zip_get_num_entries(z, 0);
-	size_t members = 0;
+	size_t members = 0, unreadable = 0;
 	for (zip_int64_t i = 0; i < n; i++) {
 		zip_stat_t st;
 		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
@@ -342,8 +379,18 @@ int rmcp_scan_zip(int fd, const void *buf, size_t len, const char *path,
 			continue;
 		uint8_t head[64];
 		size_t hn;
-		if (member_head(z, (zip_uint64_t)i, head, sizeof(head), &hn) != 0 ||
-		    !worth_reading(head, hn, st.name)) {
+		if (member_head(z, (zip_uint64_t)i, head, sizeof(head), &hn) != 0) {
+			/* Never silently: a library we cannot open may be the one without code. */
+			ws.done += st.size;
+			if (!could_carry_code(st.name)) {
+				unreadable++;
+				continue;
+			}
+			members++;
+			rc = emit_unreadable(&ws, &st);
+			continue;
+		}
+		if (!worth_reading(head, hn, st.name)) {
 			ws.done += st.size;
 			continue;
 		}
@@ -351,7 +398,10 @@ int rmcp_scan_zip(int fd, const void *buf, size_t len, const char *path,
 		rc = emit_member(&ws, (zip_uint64_t)i, &st);
 	}
 	zip_discard(z);
-	if (rc == 0)
+	if (rc == 0 && unreadable)
+		rc = rmcp_file_set_note(w, "%zu member(s) that can carry GPU code; %zu other member(s) "
+					"could not be read", members, unreadable);
+	else if (rc == 0)
 		rc = rmcp_file_set_note(w, "%zu member(s) that can carry GPU code", members);
 	rmcp_file_emit(w, cb, ctx);
 	return rc;
