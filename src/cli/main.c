@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "opts.h"
 #include "version.h"
+#include "names.h"
 #include "banned.h"
 
 static const struct rmcp_cmd commands[] = {
@@ -30,13 +31,16 @@ static const struct rmcp_cmd commands[] = {
 	  &rmcp_capture_help },
 };
 
+/* Messages name paths and other input: one line, control characters escaped (names.h). */
 void rmcp_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
 	fprintf(stderr, "rmcp: %s%s", cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	rmcp_fput_name(stderr, msg);
 	fputc('\n', stderr);
 }
 

@@ -16,6 +16,7 @@
 #include "scan.h"
 #include "stack.h"
 #include "target.h"
+#include "names.h"
 #include "banned.h"
 
 static const char *const rmcp_scan_usage[] = {
@@ -122,8 +123,29 @@ static void progress_cb(void *vctx, const char *path, uint64_t size)
 	c->last = now;
 	c->shown = true;
 	const char *b = strrchr(path, '/');
-	fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB: %.50s", c->seen, c->bytes >> 20,
-		b ? b + 1 : path);
+	char name[64];
+	rmcp_name_escape(name, sizeof(name), b ? b + 1 : path);
+	fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB: %s", c->seen, c->bytes >> 20, name);
+}
+
+/* Inside a wheel, progress is by bytes inflated: one member can be gigabytes (issue 12). */
+static void progress_bytes_cb(void *vctx, const char *path, uint64_t done, uint64_t total)
+{
+	struct collect *c = vctx;
+	if (!c->tty)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (since(&c->start, &now) < 0.5 || since(&c->last, &now) < 0.1)
+		return;
+	c->last = now;
+	c->shown = true;
+	const char *b = strrchr(path, '/');
+	char name[64];
+	rmcp_name_escape(name, sizeof(name), b ? b + 1 : path);
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 0;
+	fprintf(stderr, "\r\033[Kscanning %s: %llu of %llu MiB read (%u%%)", name,
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20), pct > 100 ? 100 : pct);
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -287,6 +309,7 @@ int cmd_scan(int argc, char **argv)
 	c.tty = isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &c.start);
 	opts.progress = progress_cb;
+	opts.progress_bytes = progress_bytes_cb;
 	opts.progress_ctx = &c;
 	int status = RMCP_EXIT_OK;
 	for (int i = 0; i < npaths && !c.oom; i++) {

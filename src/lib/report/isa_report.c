@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "names.h"
 #include "banned.h"
 
 #define C_RED "\033[31m"
@@ -51,8 +52,9 @@ static void hex(const uint8_t *b, size_t n, char *buf, size_t size)
 static void kernel_text(FILE *out, const struct rmcp_isa_kernel *k, const struct rmcp_isa_report *r,
 			bool color)
 {
-	fprintf(out, "      %s%s%s %s %s", col(color, verdict_color(k->verdict)), rmcp_isa_verdict_name(k->verdict),
-		col(color, C_OFF), k->is_kernel ? "kernel" : "function", k->name);
+	fprintf(out, "      %s%s%s %s ", col(color, verdict_color(k->verdict)), rmcp_isa_verdict_name(k->verdict),
+		col(color, C_OFF), k->is_kernel ? "kernel" : "function");
+	rmcp_fput_name(out, k->name);
 	if (!k->has_first) {
 		fprintf(out, " (%llu instructions)\n", (unsigned long long)k->n_insns);
 		return;
@@ -92,7 +94,9 @@ void rmcp_isa_text_file(FILE *out, const struct rmcp_isa_file *f, const struct r
 		kernels += f->kernels_by_verdict[i];
 	fprintf(out, "    isa on %s: ", gpu);
 	if (f->error) {
-		fprintf(out, "%snot checked: %s%s\n", col(color, C_RED), f->error, col(color, C_OFF));
+		fprintf(out, "%snot checked: ", col(color, C_RED));
+		rmcp_fput_name(out, f->error);
+		fprintf(out, "%s\n", col(color, C_OFF));
 		return;
 	}
 	if (!f->checked) {
@@ -110,8 +114,10 @@ void rmcp_isa_text_file(FILE *out, const struct rmcp_isa_file *f, const struct r
 	for (size_t i = 0; i < f->n_objects; i++) {
 		const struct rmcp_isa_object *o = &f->objects[i];
 		if (o->skip == RMCP_ISA_SKIP_ERROR) {
-			fprintf(out, "      %serror%s in %s code object (bundle %u): %s\n", col(color, C_RED), col(color, C_OFF),
-				o->target[0] ? o->target : "a", o->bundle, o->error ? o->error : "?");
+			fprintf(out, "      %serror%s in %s code object (bundle %u): ", col(color, C_RED), col(color, C_OFF),
+				o->target[0] ? o->target : "a", o->bundle);
+			rmcp_fput_name(out, o->error ? o->error : "?");
+			fputc('\n', out);
 			continue;
 		}
 		if (o->skip != RMCP_ISA_CHECKED)

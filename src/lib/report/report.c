@@ -10,6 +10,7 @@
 
 #include "isa_report.h"
 #include "version.h"
+#include "names.h"
 #include "banned.h"
 
 static bool entry_covers(const struct rmcp_entry *e, const struct rmcp_target_id *q)
@@ -156,23 +157,29 @@ static void text_entries(FILE *out, const struct rmcp_file *f, const struct rmcp
 {
 	for (size_t i = 0; i < f->n_entries; i++) {
 		const struct rmcp_entry *e = &f->entries[i];
-		fprintf(out, "    %s[%u]%s %-44s offset %llu size %llu", c(st, C_DIM), e->bundle, c(st, C_OFF),
-			e->id ? e->id : (e->target ? e->target : "-"), (unsigned long long)e->offset,
-			(unsigned long long)e->size);
+		fprintf(out, "    %s[%u]%s ", c(st, C_DIM), e->bundle, c(st, C_OFF));
+		int w = rmcp_fput_name(out, e->id ? e->id : (e->target ? e->target : "-"));
+		fprintf(out, "%*s offset %llu size %llu", w < 44 ? 44 - w : 0, "",
+			(unsigned long long)e->offset, (unsigned long long)e->size);
 		if (e->compressed)
 			fputs(" compressed", out);
 		if (e->bitcode)
 			fputs(" bitcode", out);
 		if (e->have_elf) {
 			fprintf(out, " (code object v%u, e_flags 0x%x", e->co_version, e->e_flags);
-			if (e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0)
-				fprintf(out, ", ELF header says %s", e->elf_target);
+			if (e->elf_target && e->target && strcmp(e->elf_target, e->target) != 0) {
+				fputs(", ELF header says ", out);
+				rmcp_fput_name(out, e->elf_target);
+			}
 			fputc(')', out);
 		}
 		fputc('\n', out);
 	}
-	for (size_t i = 0; i < f->n_kernels; i++)
-		fprintf(out, "    kernel %s\n", f->kernels[i]);
+	for (size_t i = 0; i < f->n_kernels; i++) {
+		fputs("    kernel ", out);
+		rmcp_fput_name(out, f->kernels[i]);
+		fputc('\n', out);
+	}
 }
 
 static void text_file(FILE *out, struct rmcp_file *const *files, size_t n, size_t idx,
@@ -180,13 +187,17 @@ static void text_file(FILE *out, struct rmcp_file *const *files, size_t n, size_
 		      const struct rmcp_isa_view *isa)
 {
 	const struct rmcp_file *f = files[idx];
-	fprintf(out, "%s%s%s: %s", c(st, C_BOLD), f->path, c(st, C_OFF), rmcp_format_name(f->format));
+	fputs(c(st, C_BOLD), out);
+	rmcp_fput_name(out, f->path);
+	fprintf(out, "%s: %s", c(st, C_OFF), rmcp_format_name(f->format));
 	if (f->bundles)
 		fprintf(out, ", %u bundle%s", f->bundles, f->bundles == 1 ? "" : "s");
 	if (f->n_targets) {
 		fputc(':', out);
-		for (size_t i = 0; i < f->n_targets; i++)
-			fprintf(out, " %s", f->targets[i]);
+		for (size_t i = 0; i < f->n_targets; i++) {
+			fputc(' ', out);
+			rmcp_fput_name(out, f->targets[i]);
+		}
 	} else if (!f->error) {
 		fputs(": no device code", out);
 	}
@@ -202,10 +213,16 @@ static void text_file(FILE *out, struct rmcp_file *const *files, size_t n, size_
 		 f->n_targets && strcmp(f->targets[0], qname) != 0)
 		fprintf(out, "    %sno precompiled MIOpen kernels for %s here: MIOpen compiles them at first use%s\n",
 			c(st, C_DIM), qname, c(st, C_OFF));
-	if (f->note)
-		fprintf(out, "    %snote:%s %s\n", c(st, C_DIM), c(st, C_OFF), f->note);
-	if (f->error)
-		fprintf(out, "    %serror:%s %s\n", c(st, C_RED), c(st, C_OFF), f->error);
+	if (f->note) {
+		fprintf(out, "    %snote:%s ", c(st, C_DIM), c(st, C_OFF));
+		rmcp_fput_name(out, f->note);
+		fputc('\n', out);
+	}
+	if (f->error) {
+		fprintf(out, "    %serror:%s ", c(st, C_RED), c(st, C_OFF));
+		rmcp_fput_name(out, f->error);
+		fputc('\n', out);
+	}
 	if (st->verbose)
 		text_entries(out, f, st);
 	if (isa && isa->files[idx])
@@ -243,8 +260,9 @@ int rmcp_report_scan_text_isa(FILE *out, struct rmcp_file *const *files, size_t 
 		struct rmcp_target_id t;
 		bool hit = query && rmcp_target_id_parse(tc[i].target, strlen(tc[i].target), &t, NULL) == 0 &&
 			   rmcp_target_covers(&t, 0, query);
-		fprintf(out, "%s%-20s %zu%s\n", hit ? c(style, C_GREEN) : "", tc[i].target, tc[i].files,
-			hit ? c(style, C_OFF) : "");
+		fputs(hit ? c(style, C_GREEN) : "", out);
+		int w = rmcp_fput_name(out, tc[i].target);
+		fprintf(out, "%*s %zu%s\n", w < 20 ? 20 - w : 0, "", tc[i].files, hit ? c(style, C_OFF) : "");
 	}
 	free(tc);
 	if (query) {
@@ -300,6 +318,12 @@ int rmcp_report_json(FILE *out, json_object *root)
 	json_object_object_foreach(root, key, val)
 		json_object_object_add(doc, key, json_object_get(val));
 	json_object_put(root);
+	/* Names from inputs are data: strings that are not UTF-8 become valid JSON here, for
+	 * every document rmcp prints (names.h). */
+	if (rmcp_json_sanitize(doc) < 0) {
+		json_object_put(doc);
+		return -ENOMEM;
+	}
 	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s) {

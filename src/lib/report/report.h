@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * src/lib/report/ -- renderers: scan results (this header), ISA verdicts (isa_report.h) and
- * the doctor's verdict (report_doctor.h) as text, JSON and Prometheus. They read no files and
+ * the doctor's verdict (report_doctor.h) as text, JSON and Prometheus; names from inputs are
+ * written through names.h (escaped text, valid JSON). They read no files and
  * no machine; report may include every stage below it. Only src/cli includes report.
  */
 /* Renderers: results to text for people or JSON for programs. They never read the machine. */

@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include "names.h"
+#include "names.h"
 #include "banned.h"
 
 #define C_RED "\033[31m"
@@ -155,8 +157,11 @@ static void text_software(FILE *out, const struct rmcp_diagnosis *d, const struc
 	if (!s->n_rocm)
 		fprintf(out, "  no ROCm install found\n");
 	for (size_t i = 0; i < s->n_rocm; i++)
-		fprintf(out, "  ROCm %s at %s%s\n", s->rocm[i].version[0] ? s->rocm[i].version : "(version unknown)",
-			s->rocm[i].path, s->rocm[i].distro ? " (distribution packages)" : "");
+	{
+		fprintf(out, "  ROCm %s at ", s->rocm[i].version[0] ? s->rocm[i].version : "(version unknown)");
+		rmcp_fput_name(out, s->rocm[i].path);
+		fprintf(out, "%s\n", s->rocm[i].distro ? " (distribution packages)" : "");
+	}
 	if (!s->n_torch)
 		fprintf(out, "  no PyTorch found\n");
 	for (size_t i = 0; i < s->n_torch; i++) {
@@ -166,7 +171,9 @@ static void text_software(FILE *out, const struct rmcp_diagnosis *d, const struc
 			fprintf(out, " (HIP %s)", t->hip);
 		else
 			fprintf(out, " (not a ROCm build)");
-		fprintf(out, " at %s%s%s\n", t->path, t->bundles_rocm ? ", with its own ROCm libraries" : "",
+		fputs(" at ", out);
+		rmcp_fput_name(out, t->path);
+		fprintf(out, "%s%s\n", t->bundles_rocm ? ", with its own ROCm libraries" : "",
 			(int)i == d->torch && s->n_torch > 1 ? " [judged]" : "");
 	}
 }
@@ -181,8 +188,13 @@ static void text_libs(FILE *out, const struct rmcp_diagnosis *d)
 			d->gpus[i].gfx_effective);
 		for (size_t k = 0; k < s->n_libs; k++) {
 			const struct rmcp_lib_coverage *l = &s->libs[k];
-			fprintf(out, "    %-14s %s [%s]%s%s%s\n", rmcp_coverage_name(l->coverage),
-				l->path, l->targets, l->error[0] ? " error: " : "", l->error, l->cached ? " (cached)" : "");
+			fprintf(out, "    %-14s ", rmcp_coverage_name(l->coverage));
+			rmcp_fput_name(out, l->path);
+			fputs(" [", out);
+			rmcp_fput_name(out, l->targets);
+			fprintf(out, "]%s", l->error[0] ? " error: " : "");
+			rmcp_fput_name(out, l->error);
+			fprintf(out, "%s\n", l->cached ? " (cached)" : "");
 		}
 	}
 }
@@ -203,9 +215,14 @@ static void text_findings(FILE *out, const struct rmcp_diagnosis *d, const struc
 				rmcp_severity_name(f->rule->severity), col(st, C_OFF), f->rule->id);
 			if (f->gpu >= 0 && d->n_gpus > 1)
 				fprintf(out, " (GPU %d)", f->gpu);
-			fprintf(out, "\n        %s\n", f->cause);
-			if (f->rule->severity >= RMCP_SEV_WARN || (st && st->verbose))
-				fprintf(out, "        fix: %s\n", f->fix);
+			fputs("\n        ", out);
+			rmcp_fput_name(out, f->cause);	/* facts interpolated: paths, names */
+			fputc('\n', out);
+			if (f->rule->severity >= RMCP_SEV_WARN || (st && st->verbose)) {
+				fputs("        fix: ", out);
+				rmcp_fput_name(out, f->fix);
+				fputc('\n', out);
+			}
 			fprintf(out, "        %s%s%s\n", col(st, C_DIM), f->rule->evidence, col(st, C_OFF));
 		}
 }
@@ -229,10 +246,18 @@ int rmcp_report_doctor_text(FILE *out, const struct rmcp_diagnosis *d, const str
 	if (st && st->verbose) {
 		fprintf(out, "\n%sfacts%s\n", col(st, C_BOLD), col(st, C_OFF));
 		for (size_t i = 0; i < d->facts.n; i++)
-			fprintf(out, "  %s = %s\n", d->facts.v[i].key, d->facts.v[i].value);
+		{
+			fprintf(out, "  %s = ", d->facts.v[i].key);
+			rmcp_fput_name(out, d->facts.v[i].value);
+			fputc('\n', out);
+		}
 		for (size_t g = 0; g < d->n_gpus; g++)
 			for (size_t i = 0; i < d->gpus[g].facts.n; i++)
-				fprintf(out, "  [%zu] %s = %s\n", g, d->gpus[g].facts.v[i].key, d->gpus[g].facts.v[i].value);
+			{
+				fprintf(out, "  [%zu] %s = ", g, d->gpus[g].facts.v[i].key);
+				rmcp_fput_name(out, d->gpus[g].facts.v[i].value);
+				fputc('\n', out);
+			}
 	}
 	return finish(out);
 }
