@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * src/lib/core/ -- what every stage shares: the error convention (this header), byte readers
- * (bytes.h), small file helpers (fsutil.h), the gfx target table (target.h) and banned.h.
+ * (bytes.h), small file helpers (fsutil.h), the SIGBUS guard for mapped files that may shrink
+ * (mapguard.h, not linked into librmcp.so), the gfx target table (target.h) and banned.h.
  * core includes only the C library and itself; every other folder may include it.
  */
 /*

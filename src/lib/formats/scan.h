@@ -2,7 +2,9 @@
 /*
  * src/lib/formats/ -- files to code objects: offload bundles (bundle.h), compressed bundles
  * (ccob.h), AMDGPU code objects (codeobj.h), TheRock kpack (kpack.h, msgpack.h), the ELF, zip
- * and ar walkers and the scan engine (this header, scan_*.c), and the scan cache (cache.h).
+ * and ar walkers and the scan engine (this header, scan_*.c), the byte sources it reads
+ * through (reader.h: memory, pread, wheel-member streams), the decompression budget every
+ * compressed input shares (budget.h), and the scan cache (cache.h).
  * Parsers take (buf, len). formats may include core only.
  */
 /*
