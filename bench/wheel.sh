@@ -16,12 +16,12 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED, compresslevel=1) as
     z.write(sys.argv[1], "torch/lib/librocsparse.so.0.1")
 PY
 echo "wheel: $(stat -c %s "$TMP/rocsparse.whl") bytes, member $(stat -c %s "$LIB") bytes"
-measure() {	# label, rmcp, file: peak RSS (KB) and wall time (s), median of 3
+measure() {	# label, rmcp, file: peak RSS (KB), CPU and wall time (s), the run of median CPU of 3
 	for i in 1 2 3; do
-		/usr/bin/time -f "%M %e" -o "$TMP/t" "$2" scan --json -v "$3" >/dev/null || [ $? -le 4 ]
-		cat "$TMP/t"
-	done | sort -n -k2 | sed -n 2p | while read -r rss secs; do
-		printf '%-34s peak RSS %7d KB  wall %6.2f s\n' "$1" "$rss" "$secs"
+		/usr/bin/time -f "%M %U %S %e" -o "$TMP/t" "$2" scan --json -v "$3" >/dev/null || [ $? -le 4 ]
+		awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$TMP/t"
+	done | sort -n -k2 | sed -n 2p | while read -r rss cpu secs; do
+		printf '%-34s peak RSS %8d KB  CPU %7.2f s  wall %7.2f s\n' "$1" "$rss" "$cpu" "$secs"
 	done
 }
 measure "rmcp scan, library on disk" "$RMCP" "$LIB"

@@ -314,8 +314,8 @@ def hostile_names(d):
     doc = scan_json(["-v", root], "non-UTF-8 and control-character names")
     if doc:
         want = os.path.join(root.encode(), raw)
-        hits = [f for f in doc["files"] if f.get("path_bytes") == want.hex()]
-        check(len(hits) == 1, f"path_bytes holds the raw file name: {[f.get('path_bytes') for f in doc['files']]}")
+        hits = [f for f in doc["files"] if f.get("path_raw") == want.hex()]
+        check(len(hits) == 1, f"path_raw holds the raw file name: {[f.get('path_raw') for f in doc['files']]}")
         if hits:
             check(hits[0]["path"] == want.decode("utf-8", "replace"),
                   f"path is the name with U+FFFD for invalid bytes: {hits[0]['path']!r}")

@@ -10,11 +10,51 @@
 #include <zstd.h>
 #endif
 
+#include "lazylib.h"
+
 #include "budget.h"
 #include "bytes.h"
 #include "banned.h"
 
 #define CHUNK (64 * 1024)
+
+#ifdef RMCP_HAVE_ZSTD
+/* libzstd is opened on first use (lazylib.h): the entry points below are dlsym'ed, and the
+ * ZSTD_* names used in this file are redirected to them. */
+static struct {
+	size_t (*findFrameCompressedSize)(const void *, size_t);
+	unsigned (*isError)(size_t);
+	const char *(*getErrorName)(size_t);
+	ZSTD_DStream *(*createDStream)(void);
+	size_t (*initDStream)(ZSTD_DStream *);
+	size_t (*decompressStream)(ZSTD_DStream *, ZSTD_outBuffer *, ZSTD_inBuffer *);
+	size_t (*freeDStream)(ZSTD_DStream *);
+} zstd_api;
+static const char *const zstd_sonames[] = { "libzstd.so.1", NULL };
+static const char *const zstd_symbols[] = {
+	"ZSTD_findFrameCompressedSize", "ZSTD_isError", "ZSTD_getErrorName", "ZSTD_createDStream",
+	"ZSTD_initDStream", "ZSTD_decompressStream", "ZSTD_freeDStream", NULL,
+};
+static struct rmcp_lazylib zstd_lib = {
+	.what = "libzstd", .sonames = zstd_sonames, .symbols = zstd_symbols,
+	.slots = (void **)&zstd_api,
+};
+_Static_assert(sizeof(zstd_api) == 7 * sizeof(void *), "one slot per symbol");
+#define ZSTD_findFrameCompressedSize zstd_api.findFrameCompressedSize
+#define ZSTD_isError zstd_api.isError
+#define ZSTD_getErrorName zstd_api.getErrorName
+#define ZSTD_createDStream zstd_api.createDStream
+#define ZSTD_initDStream zstd_api.initDStream
+#define ZSTD_decompressStream zstd_api.decompressStream
+#define ZSTD_freeDStream zstd_api.freeDStream
+
+static int need_zstd(struct rmcp_err *err)
+{
+	if (rmcp_lazylib_load(&zstd_lib) < 0)
+		return rmcp_err_set(err, -RMCP_E_NOLIB, "zstd-compressed bundle: %s", zstd_lib.why);
+	return 0;
+}
+#endif
 
 bool rmcp_is_ccob(const void *buf, size_t len)
 {
@@ -27,6 +67,9 @@ static int v1_extent(const uint8_t *payload, size_t plen, uint16_t method, uint6
 	if (method == RMCP_CCOB_ZSTD) {
 #ifdef RMCP_HAVE_ZSTD
 		/* Walks frame and block headers only. */
+		int rc = need_zstd(err);
+		if (rc < 0)
+			return rc;
 		size_t n = ZSTD_findFrameCompressedSize(payload, plen);
 		if (ZSTD_isError(n))
 			return rmcp_err_set(err, -RMCP_E_DECOMPRESS, "CCOB v1 zstd frame: %s",
@@ -179,6 +222,11 @@ int rmcp_ccob_stream_open(struct rmcp_ccob_stream **out, const void *buf, size_t
 		s->z.avail_in = s->src_len > UINT32_MAX ? UINT32_MAX : (uInt)s->src_len;
 	} else {
 #ifdef RMCP_HAVE_ZSTD
+		int rc = need_zstd(err);
+		if (rc < 0) {
+			free(s);
+			return rc;
+		}
 		s->zs = ZSTD_createDStream();
 		if (!s->zs) {
 			free(s);
@@ -299,7 +347,7 @@ void rmcp_ccob_stream_close(struct rmcp_ccob_stream *s)
 	if (s->method == RMCP_CCOB_ZLIB)
 		inflateEnd(&s->z);
 #ifdef RMCP_HAVE_ZSTD
-	else
+	else if (s->zs)
 		ZSTD_freeDStream(s->zs);
 #endif
 	free(s->scratch);

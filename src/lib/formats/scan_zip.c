@@ -18,8 +18,65 @@
 #include "budget.h"
 #include "bundle.h"
 #include "ccob.h"
+#include "lazylib.h"
 #include "scan_internal.h"
 #include "banned.h"
+
+#ifdef RMCP_HAVE_LIBZIP
+/* libzip is opened on first use (lazylib.h): linked, it loads libcrypto, libbz2 and more at
+ * every start of rmcp. The zip_* names used below are redirected to dlsym'ed entry points. */
+static struct {
+	zip_file_t *(*fopen_index)(zip_t *, zip_uint64_t, zip_flags_t);
+	zip_int64_t (*fread)(zip_file_t *, void *, zip_uint64_t);
+	int (*fclose)(zip_file_t *);
+	const char *(*strerror)(zip_t *);
+	const char *(*file_strerror)(zip_file_t *);
+	int (*compression_method_supported)(zip_int32_t, int);
+	zip_source_t *(*source_buffer_create)(const void *, zip_uint64_t, int, zip_error_t *);
+	zip_t *(*open_from_source)(zip_source_t *, int, zip_error_t *);
+	void (*source_free)(zip_source_t *);
+	void (*error_set)(zip_error_t *, int, int);
+	zip_t *(*fdopen)(int, int, int *);
+	void (*error_init_with_code)(zip_error_t *, int);
+	void (*error_init)(zip_error_t *);
+	const char *(*error_strerror)(zip_error_t *);
+	void (*error_fini)(zip_error_t *);
+	zip_int64_t (*get_num_entries)(zip_t *, zip_flags_t);
+	int (*stat_index)(zip_t *, zip_uint64_t, zip_flags_t, zip_stat_t *);
+	void (*discard)(zip_t *);
+} zip_api;
+static const char *const zip_sonames[] = { "libzip.so.4", "libzip.so.5", NULL };
+static const char *const zip_symbols[] = {
+	"zip_fopen_index", "zip_fread", "zip_fclose", "zip_strerror", "zip_file_strerror",
+	"zip_compression_method_supported", "zip_source_buffer_create", "zip_open_from_source",
+	"zip_source_free", "zip_error_set", "zip_fdopen", "zip_error_init_with_code",
+	"zip_error_init", "zip_error_strerror", "zip_error_fini", "zip_get_num_entries",
+	"zip_stat_index", "zip_discard", NULL,
+};
+static struct rmcp_lazylib zip_lib = {
+	.what = "libzip", .sonames = zip_sonames, .symbols = zip_symbols,
+	.slots = (void **)&zip_api,
+};
+_Static_assert(sizeof(zip_api) == 18 * sizeof(void *), "one slot per symbol");
+#define zip_fopen_index zip_api.fopen_index
+#define zip_fread zip_api.fread
+#define zip_fclose zip_api.fclose
+#define zip_strerror zip_api.strerror
+#define zip_file_strerror zip_api.file_strerror
+#define zip_compression_method_supported zip_api.compression_method_supported
+#define zip_source_buffer_create zip_api.source_buffer_create
+#define zip_open_from_source zip_api.open_from_source
+#define zip_source_free zip_api.source_free
+#define zip_error_set zip_api.error_set
+#define zip_fdopen zip_api.fdopen
+#define zip_error_init_with_code zip_api.error_init_with_code
+#define zip_error_init zip_api.error_init
+#define zip_error_strerror zip_api.error_strerror
+#define zip_error_fini zip_api.error_fini
+#define zip_get_num_entries zip_api.get_num_entries
+#define zip_stat_index zip_api.stat_index
+#define zip_discard zip_api.discard
+#endif
 
 #define DEFAULT_MAX_MEMBER (8ULL << 30)
 
@@ -348,6 +405,11 @@ int rmcp_scan_zip(int fd, const void *buf, size_t len, const char *path,
 	struct rmcp_file *w = rmcp_file_new(path, RMCP_FMT_WHEEL);
 	if (!w)
 		return -ENOMEM;
+	if (rmcp_lazylib_load(&zip_lib) < 0) {
+		int rc = rmcp_file_set_error(w, "wheels cannot be read: %s", zip_lib.why);
+		rmcp_file_emit(w, cb, ctx);
+		return rc;
+	}
 	zip_error_t zerr;
 	zip_error_init(&zerr);
 	zip_t *z = open_zip(fd, buf, len, &zerr);

@@ -186,7 +186,7 @@ static struct json_object *fix_string(struct json_object *str, int *err)
 
 static int sanitize(struct json_object *o);
 
-/* An array: strings fixed in place; returns the "<key>_bytes" array, or NULL if none. */
+/* An array: strings fixed in place; returns the "<key>_raw" array, or NULL if none. */
 static struct json_object *sanitize_array(struct json_object *a, int *err)
 {
 	size_t n = json_object_array_length(a);
@@ -212,16 +212,16 @@ static struct json_object *sanitize_array(struct json_object *a, int *err)
 	return bytes;
 }
 
-static int add_bytes(struct json_object *obj, const char *key, struct json_object *raw)
+static int add_raw(struct json_object *obj, const char *key, struct json_object *raw)
 {
 	size_t kl = strlen(key);
-	char *k = malloc(kl + sizeof("_bytes"));
+	char *k = malloc(kl + sizeof("_raw"));
 	if (!k) {
 		json_object_put(raw);
 		return -ENOMEM;
 	}
 	memcpy(k, key, kl);
-	memcpy(k + kl, "_bytes", sizeof("_bytes"));
+	memcpy(k + kl, "_raw", sizeof("_raw"));
 	json_object_object_add(obj, k, raw);
 	free(k);
 	return 0;
@@ -261,7 +261,7 @@ static int sanitize_object(struct json_object *o)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!err)
-			err = add_bytes(o, todo[i].key, todo[i].raw);
+			err = add_raw(o, todo[i].key, todo[i].raw);
 		else
 			json_object_put(todo[i].raw);
 		free(todo[i].key);

@@ -8,8 +8,8 @@
  *    not UTF-8 as \xNN (backslash as \\), so what is printed is one line, unambiguous, inert;
  *  - JSON: rmcp_json_sanitize, run by rmcp_report_json (report.c) on every document just
  *    before it is written, replaces every invalid UTF-8 sequence in a string with U+FFFD and
- *    records the raw bytes next to it as "<key>_bytes" (lowercase hex); for an array of
- *    strings, "<key>_bytes" is an array with the hex of each replaced element and null for
+ *    records the raw bytes next to it as "<key>_raw" (lowercase hex); for an array of
+ *    strings, "<key>_raw" is an array with the hex of each replaced element and null for
  *    the others. Documented in the schemas ($defs/raw_bytes).
  */
 #ifndef RMCP_NAMES_H
@@ -31,7 +31,7 @@ int rmcp_fput_name(FILE *out, const char *s);
 /* The same into a buffer (always NUL-terminated, cut with "..." when too long). */
 size_t rmcp_name_escape(char *dst, size_t cap, const char *s);
 
-/* Make every string in the tree valid UTF-8, adding "<key>_bytes" members. 0 or -ENOMEM. */
+/* Make every string in the tree valid UTF-8, adding "<key>_raw" members. 0 or -ENOMEM. */
 int rmcp_json_sanitize(struct json_object *root);
 
 #endif

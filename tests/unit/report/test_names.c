@@ -3,8 +3,8 @@
  * Names from inputs are data (issue 13, defect 4): src/lib/report/names.c.
  *  - UTF-8 validity per RFC 3629 (overlong forms, surrogates, > U+10FFFF are invalid);
  *  - text: control characters (C0, DEL, C1), backslash and non-UTF-8 bytes escaped as \xNN;
- *  - JSON: invalid strings become U+FFFD text plus "<key>_bytes" (hex), arrays get a
- *    parallel "<key>_bytes" array; the serialized document is valid UTF-8.
+ *  - JSON: invalid strings become U+FFFD text plus "<key>_raw" (hex), arrays get a
+ *    parallel "<key>_raw" array; the serialized document is valid UTF-8.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,10 +87,10 @@ static void test_json_sanitize(void **state)
 
 	assert_string_equal(json_object_get_string(json_object_object_get(file, "path")),
 			    "a\xef\xbf\xbd\xef\xbf\xbd" "b");
-	assert_string_equal(json_object_get_string(json_object_object_get(file, "path_bytes")),
+	assert_string_equal(json_object_get_string(json_object_object_get(file, "path_raw")),
 			    "61fffe62");
-	assert_null(json_object_object_get(file, "format_bytes"));
-	json_object *kb = json_object_object_get(file, "kernels_bytes");
+	assert_null(json_object_object_get(file, "format_raw"));
+	json_object *kb = json_object_object_get(file, "kernels_raw");
 	assert_non_null(kb);
 	assert_int_equal(json_object_array_length(kb), 3);
 	assert_null(json_object_array_get_idx(kb, 0));
