@@ -331,8 +331,56 @@ def hostile_names(d):
     check(b"\x1b" not in err and err.count(b"\n") <= 2, f"stderr message escaped: {err!r}")
 
 
+# ---- libraries opened on first use --------------------------------------------------------
+
+def lazy_libraries(d):
+    """libzip and libzstd are dlopen'ed on first use (src/lib/core/lazylib.h): `rmcp
+    --version` loads neither (nor libcrypto/libbz2, which libzip pulls in), and a library
+    missing at run time is a clear per-file error, not a failure to start."""
+    env = dict(os.environ, LD_DEBUG="files")
+    p = subprocess.run([RMCP, "--version"], capture_output=True, env=env, timeout=30)
+    check(p.returncode == 0, f"rmcp --version: exit {p.returncode}")
+    loaded = [ln for ln in p.stderr.decode(errors="replace").split("\n") if "file=" in ln and "[0];" in ln]
+    for lib in ("libzip", "libzstd", "libcrypto", "libbz2"):
+        check(not any(lib in ln for ln in loaded), f"rmcp --version loads {lib}: {[ln for ln in loaded if lib in ln]}")
+    check(any("libc.so" in ln for ln in loaded), "LD_DEBUG=files shows what is loaded (libc)")
+    # A wheel with a library where libzip and libzstd cannot be loaded.
+    broken = os.path.join(d, "broken-libs")
+    os.mkdir(broken)
+    for so in ("libzip.so.4", "libzip.so.5", "libzstd.so.1"):
+        with open(os.path.join(broken, so), "wb") as f:
+            f.write(b"not an ELF file")
+    whl = os.path.join(d, "w.whl")
+    import zipfile
+    with zipfile.ZipFile(whl, "w") as z:
+        z.writestr("torch/lib/libx.so", ELF_HEAD)
+    env = dict(os.environ, LD_LIBRARY_PATH=broken)
+    p = subprocess.run([RMCP, "scan", "--json", whl], capture_output=True, env=env, timeout=30)
+    check(p.returncode == EXIT_IO, f"wheel without libzip: exit {p.returncode}")
+    doc = strict_json(p.stdout, "scan.schema.json", "wheel without libzip")
+    err = (by_path(doc).get(whl) or {}).get("error") or ""
+    check("cannot load libzip" in err, f"wheel without libzip: error says so: {err!r}")
+    if shutil.which("zstd"):
+        pre = bundle_prefix(64)
+        z = subprocess.run(["zstd", "-c", "-q"], input=pre + b"\0" * 64, capture_output=True, check=True).stdout
+        co = os.path.join(d, "z.hsaco")
+        with open(co, "wb") as f:
+            f.write(b"CCOB" + struct.pack("<HHQQQ", 3, 1, 32 + len(z), len(pre) + 64, 0) + z)
+        p = subprocess.run([RMCP, "scan", "--json", co], capture_output=True, env=env, timeout=30)
+        doc = strict_json(p.stdout, "scan.schema.json", "zstd bundle without libzstd")
+        err = (by_path(doc).get(co) or {}).get("error") or ""
+        check(p.returncode == EXIT_IO and "cannot load libzstd" in err,
+              f"zstd bundle without libzstd: exit {p.returncode}, error {err!r}")
+        p = subprocess.run([RMCP, "scan", "--json", co], capture_output=True, timeout=30)
+        doc = strict_json(p.stdout, "scan.schema.json", "zstd bundle")
+        f = by_path(doc).get(co) or {}
+        check(p.returncode == EXIT_OK and f.get("targets") == ["gfx1030"],
+              f"zstd bundle with libzstd: exit {p.returncode}, {f}")
+
+
 def main():
-    cases = [special_files, symlink_swap, truncation, zip_bombs, ccob_bombs, hostile_names]
+    cases = [special_files, symlink_swap, truncation, zip_bombs, ccob_bombs, hostile_names,
+             lazy_libraries]
     only = sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="rmcp-hostile-") as d:
         for case in cases:
