@@ -237,8 +237,25 @@ static int scan_kpack_reader(struct rmcp_reader *r, struct rmcp_file *f)
 {
 	if (r->mem)
 		return scan_kpack_archive(r->mem, (size_t)r->size, f);
-	if (r->fd < 0 || r->size > SIZE_MAX)
-		return rmcp_file_set_error(f, "kpack archive inside a container: extract it to scan it");
+	if (r->fd < 0) {
+		/* Inside a container: copied, if it is not too large. */
+		const uint8_t *p;
+		void *owned;
+		struct rmcp_err e = { 0 };
+		if (r->size > RMCP_SCAN_MAX_WHOLE)
+			return rmcp_file_set_error(f, "kpack archive of %llu bytes inside a container is "
+						   "over the %llu-byte limit: extract it to scan it",
+						   (unsigned long long)r->size,
+						   (unsigned long long)RMCP_SCAN_MAX_WHOLE);
+		int rc = rmcp_reader_view(r, 0, (size_t)r->size, &p, &owned, &e);
+		if (rc < 0)
+			return rc == -ENOMEM ? rc : rmcp_file_set_error(f, "%s", e.msg);
+		rc = scan_kpack_archive(p, (size_t)r->size, f);
+		free(owned);
+		return rc;
+	}
+	if (r->size > SIZE_MAX)
+		return rmcp_file_set_error(f, "kpack archive too large to map");
 	struct rmcp_map m;
 	struct rmcp_err err = { 0 };
 	int rc = rmcp_map_file(r->fd, (size_t)r->size, &m);

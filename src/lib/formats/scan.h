@@ -72,6 +72,8 @@ struct rmcp_scan_opts {
 	bool verbose;		/* read every code object's ELF header, even compressed ones */
 	bool kernels;		/* list kernel names of raw code objects */
 	uint64_t max_member;	/* largest wheel member scanned (0 = default 8 GiB; streamed) */
+	uint64_t whole_member;	/* wheel members up to this size are inflated whole, larger ones
+				 * streamed (0 = default 16 MiB; tests and fuzzers lower it) */
 	/* Called for every file examined (also the ones skipped as not carrying GPU code). */
 	void (*progress)(void *ctx, const char *path, uint64_t size);
 	/* Called as a container's members are inflated: bytes done of the declared total. */

@@ -103,13 +103,13 @@ static bool worth_reading(const uint8_t *head, size_t n, const char *name)
 /*
  * Members up to WHOLE_MEMBER bytes are inflated into memory and scanned there; larger ones
  * are scanned through a member stream (a reader that inflates as it goes and keeps only the
- * last RING bytes), so memory stays bounded whatever the member's size (issue 12, item 4).
+ * last 16 MiB (RING_MAX)), so memory stays bounded whatever the member's size (issue 12, item 4).
  * The host-ELF scanner reads the ELF header, then the section headers and names at the end
  * (the names are usually just before the table: served from the ring), then .hip_fatbin's
  * bundle headers in file order: two inflating passes over a 1.3 GB library.
  */
 #define WHOLE_MEMBER ((uint64_t)16 << 20)
-#define RING ((size_t)16 << 20)
+#define RING_MAX ((size_t)16 << 20)
 #define CHUNK ((size_t)256 << 10)
 #define MAX_PASSES 4
 
@@ -119,7 +119,8 @@ struct member_stream {
 	zip_file_t *zf;
 	uint64_t pos;		/* bytes inflated in this pass */
 	uint64_t ring_lo;	/* lowest offset the ring still holds */
-	uint8_t *ring;		/* byte at offset o is ring[o % RING] */
+	uint8_t *ring;		/* byte at offset o is ring[o % ring_size] */
+	size_t ring_size;	/* RING_MAX, or the member's size if smaller */
 	unsigned passes;
 	const struct rmcp_scan_opts *opts;
 	const char *path;
@@ -150,11 +151,11 @@ static int ms_restart(struct member_stream *m, struct rmcp_err *err)
 static int ms_pull(struct member_stream *m, uint8_t *dst, size_t n, struct rmcp_err *err)
 {
 	while (n) {
-		size_t at = (size_t)(m->pos % RING), want = n;
+		size_t at = (size_t)(m->pos % m->ring_size), want = n;
 		if (want > CHUNK)
 			want = CHUNK;
-		if (!dst && want > RING - at)
-			want = RING - at;
+		if (!dst && want > m->ring_size - at)
+			want = m->ring_size - at;
 		uint8_t *to = dst ? dst : m->ring + at;
 		zip_int64_t got = zip_fread(m->zf, to, want);
 		if (got < 0)
@@ -165,17 +166,17 @@ static int ms_pull(struct member_stream *m, uint8_t *dst, size_t n, struct rmcp_
 		if (dst) {
 			/* Keep what was read for the next reader that looks slightly back. */
 			for (size_t k = 0; k < (size_t)got;) {
-				size_t o = (size_t)((m->pos + k) % RING), c = (size_t)got - k;
-				if (c > RING - o)
-					c = RING - o;
+				size_t o = (size_t)((m->pos + k) % m->ring_size), c = (size_t)got - k;
+				if (c > m->ring_size - o)
+					c = m->ring_size - o;
 				memcpy(m->ring + o, dst + k, c);
 				k += c;
 			}
 			dst += got;
 		}
 		m->pos += (uint64_t)got;
-		if (m->pos - m->ring_lo > RING)
-			m->ring_lo = m->pos - RING;
+		if (m->pos - m->ring_lo > m->ring_size)
+			m->ring_lo = m->pos - m->ring_size;
 		n -= (size_t)got;
 		if (m->pos > m->high) {
 			m->high = m->pos;
@@ -197,9 +198,9 @@ static int ms_read(struct rmcp_reader *r, uint64_t off, void *dst, size_t n, str
 		/* Held in the ring: copy what is there, inflate the rest. */
 		size_t have = (size_t)(m->pos - off < n ? m->pos - off : n);
 		for (size_t k = 0; k < have;) {
-			size_t o = (size_t)((off + k) % RING), c = have - k;
-			if (c > RING - o)
-				c = RING - o;
+			size_t o = (size_t)((off + k) % m->ring_size), c = have - k;
+			if (c > m->ring_size - o)
+				c = m->ring_size - o;
 			memcpy((uint8_t *)dst + k, m->ring + o, c);
 			k += c;
 		}
@@ -314,7 +315,8 @@ static int scan_member(struct wheel_scan *ws, zip_uint64_t i, const zip_stat_t *
 	uint64_t max = ws->opts->max_member ? ws->opts->max_member : DEFAULT_MAX_MEMBER;
 	uint64_t csize = st->valid & ZIP_STAT_COMP_SIZE ? st->comp_size : 0;
 	int rc = rmcp_inflate_budget(csize, st->size, max, "member", &err);
-	if (rc == 0 && st->size <= WHOLE_MEMBER) {
+	uint64_t whole = ws->opts->whole_member ? ws->opts->whole_member : WHOLE_MEMBER;
+	if (rc == 0 && st->size <= whole) {
 		uint8_t *data = NULL;
 		if ((rc = read_member(ws->z, i, st->size, &data, &err)) == 0) {
 			rc = rmcp_scan_buffer(data, (size_t)st->size, mpath, ws->opts, m);
@@ -325,7 +327,8 @@ static int scan_member(struct wheel_scan *ws, zip_uint64_t i, const zip_stat_t *
 		struct member_stream s = { .z = ws->z, .index = i, .opts = ws->opts, .path = ws->zpath,
 					   .base = ws->done, .total = ws->total };
 		struct rmcp_reader r = { .size = st->size, .read = ms_read, .ctx = &s, .fd = -1 };
-		if (!(s.ring = malloc(RING)))
+		s.ring_size = st->size < RING_MAX ? (size_t)st->size : RING_MAX;
+		if (!(s.ring = malloc(s.ring_size)))
 			return -ENOMEM;
 		if ((rc = ms_restart(&s, &err)) == 0) {
 			rc = rmcp_scan_reader(&r, mpath, ws->opts, m);
