@@ -115,12 +115,13 @@ def symlink_swap(d):
     root = os.path.join(d, "swap")
     os.makedirs(os.path.join(root, "sub"))
     shutil.copy(ROCRAND, os.path.join(root, "real.so"))
+    os.mkfifo(os.path.join(root, "fifo"))           # swapped in between stat and open: no hang
     link = os.path.join(root, "flip.so")
     os.symlink("real.so", link)
     code = ("import os,sys,time\n"
             "l=sys.argv[1]; end=time.time()+float(sys.argv[2])\n"
             "while time.time()<end:\n"
-            "  for t in ('sub','real.so','/etc','/dev/zero'):\n"
+            "  for t in ('sub','real.so','/etc','/dev/zero','fifo'):\n"
             "    n=l+'.new'\n"
             "    os.symlink(t,n); os.replace(n,l)\n")
     flipper = subprocess.Popen([sys.executable, "-c", code, link, "6"])
@@ -197,8 +198,8 @@ def zeros_crc(size, head=ELF_HEAD):
     return crc
 
 
-def deflate_zeros(size, head=ELF_HEAD):
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+def compress_zeros(c, size, head=ELF_HEAD):
+    """head then zeros up to size bytes, through compressor c (zlib/bz2), 1 MiB at a time."""
     out = [c.compress(head)]
     chunk = b"\0" * (1 << 20)
     left = size - len(head)
@@ -210,18 +211,13 @@ def deflate_zeros(size, head=ELF_HEAD):
     return b"".join(out)
 
 
-def bzip2_zeros(size, head=ELF_HEAD):
+def deflate_zeros(size):
+    return compress_zeros(zlib.compressobj(9, zlib.DEFLATED, -15), size)   # raw deflate (zip)
+
+
+def bzip2_zeros(size):
     import bz2
-    c = bz2.BZ2Compressor(9)
-    out = [c.compress(head)]
-    chunk = b"\0" * (1 << 20)
-    left = size - len(head)
-    while left > 0:
-        k = min(left, len(chunk))
-        out.append(c.compress(chunk[:k]))
-        left -= k
-    out.append(c.flush())
-    return b"".join(out)
+    return compress_zeros(bz2.BZ2Compressor(9), size)
 
 
 def zip_bombs(d):

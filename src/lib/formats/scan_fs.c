@@ -174,9 +174,19 @@ static int scan_at(const char *path, bool in_dir, int depth, const struct rmcp_s
 		return scan_dir(path, depth, opts, cb, ctx);
 	if (!S_ISREG(st.st_mode))
 		return in_dir ? 0 : report_error(path, RMCP_FMT_UNKNOWN, EINVAL, cb, ctx);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* The path may be swapped between stat and open (a symlink flipped to a FIFO would
+	 * block open forever): open without blocking, then judge what was opened. In a walk,
+	 * a symlink swapped in is not followed. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (in_dir ? O_NOFOLLOW : 0));
 	if (fd < 0)
-		return report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+		return in_dir && errno == ELOOP ? 0 : report_error(path, RMCP_FMT_UNKNOWN, errno, cb, ctx);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		close(fd);
+		if (in_dir)
+			return 0;
+		return report_error(path, RMCP_FMT_UNKNOWN, S_ISREG(st.st_mode) ? e : EINVAL, cb, ctx);
+	}
 	int rc = scan_regular(path, fd, &st, in_dir, opts, cb, ctx);
 	close(fd);
 	return rc;
