@@ -108,41 +108,39 @@ static double since(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* Progress on stderr, only on a terminal and only once a scan has taken a while. */
-static void progress_cb(void *vctx, const char *path, uint64_t size)
+/* Progress on stderr, only on a terminal, only once a scan has taken a while, at most ten
+ * times a second. True when a line is due; name gets path's base name, escaped. */
+static bool progress_due(struct collect *c, const char *path, char *name, size_t cap)
 {
-	struct collect *c = vctx;
-	c->seen++;
-	c->bytes += size;
 	if (!c->tty)
-		return;
+		return false;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (since(&c->start, &now) < 0.5 || since(&c->last, &now) < 0.1)
-		return;
+		return false;
 	c->last = now;
 	c->shown = true;
 	const char *b = strrchr(path, '/');
+	rmcp_name_escape(name, cap, b ? b + 1 : path);
+	return true;
+}
+
+static void progress_cb(void *vctx, const char *path, uint64_t size)
+{
+	struct collect *c = vctx;
 	char name[64];
-	rmcp_name_escape(name, sizeof(name), b ? b + 1 : path);
-	fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB: %s", c->seen, c->bytes >> 20, name);
+	c->seen++;
+	c->bytes += size;
+	if (progress_due(c, path, name, sizeof(name)))
+		fprintf(stderr, "\r\033[Kscanning: %zu files, %llu MiB: %s", c->seen, c->bytes >> 20, name);
 }
 
 /* Inside a wheel, progress is by bytes inflated: one member can be gigabytes (issue 12). */
 static void progress_bytes_cb(void *vctx, const char *path, uint64_t done, uint64_t total)
 {
-	struct collect *c = vctx;
-	if (!c->tty)
-		return;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (since(&c->start, &now) < 0.5 || since(&c->last, &now) < 0.1)
-		return;
-	c->last = now;
-	c->shown = true;
-	const char *b = strrchr(path, '/');
 	char name[64];
-	rmcp_name_escape(name, sizeof(name), b ? b + 1 : path);
+	if (!progress_due(vctx, path, name, sizeof(name)))
+		return;
 	unsigned pct = total ? (unsigned)(done * 100 / total) : 0;
 	fprintf(stderr, "\r\033[Kscanning %s: %llu of %llu MiB read (%u%%)", name,
 		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20), pct > 100 ? 100 : pct);
