@@ -11,9 +11,71 @@
 #include <archive_entry.h>
 #endif
 
+#include "lazylib.h"
 #include "banned.h"
 
 #ifdef RMCP_HAVE_LIBARCHIVE
+/* libarchive is opened on first use (lazylib.h): linked, it loads libxml2, ICU, libstdc++,
+ * libzstd, libbz2, liblzma and more at every start of rmcp, for one command. The
+ * archive_* names below are redirected to dlsym'ed entry points. */
+static struct {
+	void (*entry_clear)(struct archive_entry *);
+	void (*entry_free)(struct archive_entry *);
+	struct archive_entry *(*entry_new)(void);
+	void (*entry_set_filetype)(struct archive_entry *, unsigned int);
+	void (*entry_set_gid)(struct archive_entry *, la_int64_t);
+	void (*entry_set_mtime)(struct archive_entry *, time_t, long);
+	void (*entry_set_pathname)(struct archive_entry *, const char *);
+	void (*entry_set_perm)(struct archive_entry *, mode_t);
+	void (*entry_set_size)(struct archive_entry *, la_int64_t);
+	void (*entry_set_symlink)(struct archive_entry *, const char *);
+	void (*entry_set_uid)(struct archive_entry *, la_int64_t);
+	const char *(*error_string)(struct archive *);
+	int (*write_add_filter_gzip)(struct archive *);
+	int (*write_close)(struct archive *);
+	la_ssize_t (*write_data)(struct archive *, const void *, size_t);
+	int (*write_free)(struct archive *);
+	int (*write_header)(struct archive *, struct archive_entry *);
+	struct archive *(*write_new)(void);
+	int (*write_open_filename)(struct archive *, const char *);
+	int (*write_set_format_pax_restricted)(struct archive *);
+} archive_api;
+static const char *const archive_sonames[] = { "libarchive.so.13", NULL };
+static const char *const archive_symbols[] = {
+	"archive_entry_clear", "archive_entry_free", "archive_entry_new", "archive_entry_set_filetype",
+	"archive_entry_set_gid", "archive_entry_set_mtime", "archive_entry_set_pathname",
+	"archive_entry_set_perm", "archive_entry_set_size", "archive_entry_set_symlink",
+	"archive_entry_set_uid", "archive_error_string", "archive_write_add_filter_gzip",
+	"archive_write_close", "archive_write_data", "archive_write_free", "archive_write_header",
+	"archive_write_new", "archive_write_open_filename", "archive_write_set_format_pax_restricted",
+	NULL,
+};
+static struct rmcp_lazylib archive_lib = {
+	.what = "libarchive", .sonames = archive_sonames, .symbols = archive_symbols,
+	.slots = (void **)&archive_api,
+};
+_Static_assert(sizeof(archive_api) == 20 * sizeof(void *), "one slot per symbol");
+#define archive_entry_clear archive_api.entry_clear
+#define archive_entry_free archive_api.entry_free
+#define archive_entry_new archive_api.entry_new
+#define archive_entry_set_filetype archive_api.entry_set_filetype
+#define archive_entry_set_gid archive_api.entry_set_gid
+#define archive_entry_set_mtime archive_api.entry_set_mtime
+#define archive_entry_set_pathname archive_api.entry_set_pathname
+#define archive_entry_set_perm archive_api.entry_set_perm
+#define archive_entry_set_size archive_api.entry_set_size
+#define archive_entry_set_symlink archive_api.entry_set_symlink
+#define archive_entry_set_uid archive_api.entry_set_uid
+#define archive_error_string archive_api.error_string
+#define archive_write_add_filter_gzip archive_api.write_add_filter_gzip
+#define archive_write_close archive_api.write_close
+#define archive_write_data archive_api.write_data
+#define archive_write_free archive_api.write_free
+#define archive_write_header archive_api.write_header
+#define archive_write_new archive_api.write_new
+#define archive_write_open_filename archive_api.write_open_filename
+#define archive_write_set_format_pax_restricted archive_api.write_set_format_pax_restricted
+
 static int entry_write(struct archive *a, struct archive_entry *ae, const char *top,
 		       const struct rmcp_capture_entry *e, long long when)
 {
@@ -56,6 +118,8 @@ static int entry_write(struct archive *a, struct archive_entry *ae, const char *
 int rmcp_capture_write_tgz(const struct rmcp_capture *c, const char *path, struct rmcp_err *err)
 {
 #ifdef RMCP_HAVE_LIBARCHIVE
+	if (rmcp_lazylib_load(&archive_lib) < 0)
+		return rmcp_err_set(err, -RMCP_E_NOLIB, "capture cannot write %s: %s", path, archive_lib.why);
 	struct archive *a = archive_write_new();
 	struct archive_entry *ae = archive_entry_new();
 	if (!a || !ae) {
