@@ -20,22 +20,14 @@ import sys
 import tempfile
 
 import schemas
+from tally import Tally
 
 meson = os.environ["RMCP_MESON"]
 build = os.environ["RMCP_BUILD_ROOT"]
 src = os.environ["RMCP_SOURCE_ROOT"]
 fx = os.environ["RMCP_FIXTURES"]
-failed = passed = 0
 
-
-def report(ok, what, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}\n{detail}")
+report = Tally()
 
 
 def files_under(d):
@@ -142,5 +134,4 @@ cited = os.path.join(os.path.realpath(docdir), "root-cause.md")
 report(len(fixes) == 1 and cited in fixes[0], f"doctor's fix text cites {cited}", f"{fixes}\n{p.stderr}")
 
 shutil.rmtree(tmp)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed or not passed else 0)
+report.exit()
