@@ -118,6 +118,10 @@ p = subprocess.run([rmcp, "env", "--device", "gpu", "--sysroot", sysroot], captu
 real = os.path.realpath(preload)
 report(f"export LD_PRELOAD='{real}'" in p.stdout, "installed rmcp env preloads the installed librmcp.so",
        p.stdout + p.stderr)
+p = subprocess.run([rmcp, "env", "--device", "gpu", "--memory", "coarse", "--sysroot", sysroot],
+                   capture_output=True, text=True, env=env)
+cited = os.path.join(os.path.realpath(os.path.join(datadir, "doc", "rmcp")), "memory-policy.md")
+report(cited in p.stdout, f"installed rmcp env --memory cites {cited}", p.stdout + p.stderr)
 p = subprocess.run([rmcp, "doctor", "--help"], capture_output=True, text=True, env=env)
 report(os.path.join(os.path.realpath(schemadir), "doctor.schema.json") in p.stdout and " docs/" not in p.stdout,
        "installed rmcp doctor --help cites the installed schema", p.stdout)
