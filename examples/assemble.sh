@@ -80,9 +80,10 @@ mkdir -p "$dst"
 cp -a "$here/$name/." "$dst/"
 
 # Target lists, from the projects' build scripts (research/binaries.md §3):
-# the PyTorch 2.5 ROCm wheels (pytorch .ci/docker/manywheel/build.sh, PYTORCH_ROCM_ARCH) have no gfx101x;
+# the PyTorch 2.5 ROCm wheels (pytorch .ci/docker/manywheel/build.sh, PYTORCH_ROCM_ARCH) have no gfx101x,
+# and no gfx1101 either: that first ships in torch 2.6 (pytorch#141667; data/support.tsv);
 # AMD's rocBLAS is built for gfx1010/gfx1012 too (cgmb, ROCm/rocBLAS#1339); MIOpen and hipBLASLt are not.
-WHEEL="gfx900 gfx906 gfx908 gfx90a gfx942 gfx1030 gfx1100 gfx1101"
+WHEEL="gfx900 gfx906 gfx908 gfx90a gfx942 gfx1030 gfx1100"
 ROCBLAS="gfx900 gfx906 gfx908 gfx90a gfx942 gfx1010 gfx1012 gfx1030 gfx1100 gfx1101 gfx1102"
 MIOPEN="gfx900 gfx906 gfx908 gfx90a gfx942 gfx1030 gfx1100 gfx1101 gfx1102"
 HIPBLASLT="gfx90a gfx942 gfx1100 gfx1101"

@@ -158,7 +158,7 @@ int rmcp_advise_compute(const struct rmcp_advise_in *in, struct rmcp_advise_out 
 	if (in->have_doctor && in->verdict != RMCP_VERDICT_YES && in->native_path) {
 		r = add(out, RMCP_ADVISE_NATIVE, 0, 0, h, in);
 		snprintf(r->note, sizeof(r->note),
-			 "free: TheRock gfx101X-dgpu nightly wheels (an hour) or rocm_sdk_builder (5-10 h build); "
+			 "free: TheRock nightly wheels, torch[device-gfx1010] (an hour) or rocm_sdk_builder (5-10 h build); "
 			 "community-tested, not release-tested");
 	}
 

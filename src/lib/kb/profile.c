@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "env.h"
+#include "plan.h"
 #include "target.h"
 #include "verdict.h"
 #include "banned.h"
 
 #define OVERRIDE_VAR "HSA_OVERRIDE_GFX_VERSION"
 #define FAMILY_EVIDENCE "https://github.com/ROCm/ROCm/issues/2527"
+/* The plan's overrides are judged by ISA group (LLVM's generic targets in data/targets.tsv). */
+#define PLAN_EVIDENCE "https://llvm.org/docs/AMDGPUUsage.html#generic-processors"
 
 const char *rmcp_profile_kind_name(enum rmcp_profile_kind k)
 {
@@ -419,14 +422,18 @@ int rmcp_override_family_check(const struct rmcp_machine *m, const struct rmcp_e
 		int node = g->hsakmt_node >= 0 ? g->hsakmt_node : g->node >= 0 ? g->node : next_node++;
 		uint32_t real = real_version(g);
 		const struct rmcp_target *t = rmcp_target_by_version(real);
-		if (!real || !t || !t->family)
+		if (!real || !t)
 			continue;
 		const char *src = NULL;
 		uint32_t eff = rmcp_env_effective_version(e, node, real, &src);
 		if (eff == 0 || eff == real)
 			continue;	/* invalid (no GPU at all: the clean stage's business) or none */
 		const struct rmcp_target *te = rmcp_target_by_version(eff);
-		if (te && te->family && strcmp(te->family, t->family) == 0)
+		/* Judged by ISA group (targets.tsv's generic column), never by marketing family:
+		 * gfx1151 under 11.0.0 stays in gfx11-generic, gfx1010 under 10.3.0 leaves
+		 * gfx10-1-generic. */
+		const char *group = t->generic ? t->generic : t->name;
+		if (te && strcmp(te->generic ? te->generic : te->name, group) == 0)
 			continue;
 		if (bad++ == 0) {
 			char name[24] = "";
@@ -436,10 +443,10 @@ int rmcp_override_family_check(const struct rmcp_machine *m, const struct rmcp_e
 				*var = src;
 			if (why && cap)
 				snprintf(why, cap,
-					 "with %s the %s GPU %s would run %s code (%s): another family's "
+					 "with %s the %s GPU %s would run %s code (%s): another ISA group's "
 					 "instruction set, never a sound override",
-					 src ? src : "an override", t->family, t->name, name,
-					 te && te->family ? te->family : "unknown family");
+					 src ? src : "an override", group, t->name, name,
+					 te ? (te->generic ? te->generic : te->name) : "unknown group");
 		}
 	}
 	return bad;
@@ -550,6 +557,20 @@ static void record_gpus(struct rmcp_profile *p, const struct rmcp_diagnosis *d, 
 	}
 }
 
+/* The clean and fix stages are the doctor's whole-machine plan (plan.h): the variables it
+ * exports and unsets, checked there by re-diagnosing the machine after them. */
+static void apply_plan(struct build *b)
+{
+	const struct rmcp_plan *pl = &b->d->plan;
+	for (size_t i = 0; i < pl->n && b->rc == 0; i++) {
+		const struct rmcp_plan_step *s = &pl->steps[i];
+		if (s->kind != RMCP_PLAN_EXPORT && s->kind != RMCP_PLAN_UNSET)
+			continue;
+		put_and_apply(b, s->var, s->kind == RMCP_PLAN_EXPORT ? RMCP_PROFILE_SET : RMCP_PROFILE_UNSET, s->value,
+			      s->id, s->text, PLAN_EVIDENCE, s->gpu);
+	}
+}
+
 int rmcp_profile_build_gpu(const struct rmcp_profile_opts *o, struct rmcp_profile *p,
 			   struct rmcp_err *err)
 {
@@ -569,6 +590,8 @@ int rmcp_profile_build_gpu(const struct rmcp_profile_opts *o, struct rmcp_profil
 			record_gpus(p, b.d, true);
 			p->diagnosed = true;
 		}
+		if (stages[s] == RMCP_STAGE_CLEAN)
+			apply_plan(&b);
 		run_stage(&b, RMCP_PROFILE_GPU, stages[s]);
 		if ((rc = b.rc) < 0) {
 			rmcp_err_set(err, rc, "out of memory");

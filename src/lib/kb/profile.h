@@ -6,7 +6,9 @@
  * processor -> set/unset a variable, with a reason and an evidence link. This module runs the
  * doctor (verdict.h) on the user's environment, applies the rules in three stages (clean,
  * fix, tune: profiles.tsv), and checks the result: whatever the table says, no GPU is left
- * running another family's code (HSA_OVERRIDE_GFX_VERSION=10.3.0 on a gfx101x).
+ * running another ISA group's code (HSA_OVERRIDE_GFX_VERSION=10.3.0 on a gfx101x). The clean and
+ * fix stages start from the doctor's whole-machine plan (plan.h): the same steps `rmcp doctor`
+ * prints, checked there by re-diagnosing.
  * Never prints; its renderers (shell lines, JSON) are report/report_profile.c.
  */
 #ifndef RMCP_PROFILE_H
@@ -128,7 +130,8 @@ void rmcp_envp_free(char **envp);
 /*
  * The family check: for every GPU of m whose processor is known, the gfx the runtime would
  * load code for under e (libhsakmt's rule, env.h) must be the GPU's own or one of the same
- * family (data/targets.tsv), never another family's (10.3.0 on a gfx101x). Returns the
+ * ISA group (the generic column of data/targets.tsv), never another group's (10.3.0 on a
+ * gfx101x; 11.0.0 on a gfx1151 stays within gfx11-generic). Returns the
  * number of GPUs that fail; for the first, *var (optional) is the variable responsible and
  * why (optional) says what would happen.
  */

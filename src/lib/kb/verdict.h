@@ -14,6 +14,7 @@
 #include "env.h"
 #include "error.h"
 #include "kb.h"
+#include "plan.h"
 #include "stack.h"
 #include "sysfs.h"
 
@@ -59,7 +60,8 @@ struct rmcp_diagnosis {
 	struct rmcp_diag_gpu gpus[RMCP_MAX_GPUS];
 	size_t n_gpus;
 	unsigned hidden_gpus;		/* usable GPUs that *_VISIBLE_DEVICES filter out */
-	struct rmcp_kb_result result;
+	struct rmcp_kb_result result;	/* next steps: the plan's (plan.h), merged with the KB's text steps */
+	struct rmcp_plan plan;		/* the whole-machine plan and its check */
 	bool evaluated;
 };
 

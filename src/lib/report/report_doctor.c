@@ -132,6 +132,15 @@ static void text_gpus(FILE *out, const struct rmcp_diagnosis *d, const struct rm
 			}
 			fprintf(out, "; Tensile files: %s\n", gfact(g, "gpu.tensile"));
 		}
+		/* Every GPU that cannot train yet for want of code gets its own install command, and
+		 * how sure it is; one whose PyTorch has its code is not told to install it again. */
+		bool has_code = strcmp(gfact(g, "gpu.torch.own"), "yes") == 0;
+		if (v != RMCP_VERDICT_YES && !has_code && *gfact(g, "gpu.install"))
+			fprintf(out, "      %s%s: %s\n        (%s)\n",
+				strcmp(gfact(g, "gpu.install.kind"), "cpu") == 0 ? "no GPU build; for the CPU"
+										  : "PyTorch with its code, ",
+				strcmp(gfact(g, "gpu.install.kind"), "cpu") == 0 ? "" : g->gfx, gfact(g, "gpu.install"),
+				gfact(g, "gpu.install.sure"));
 	}
 }
 
@@ -373,6 +382,46 @@ static json_object *software_json(const struct rmcp_diagnosis *d)
 	return o;
 }
 
+static const char *plan_kind_name(enum rmcp_plan_kind k)
+{
+	switch (k) {
+	case RMCP_PLAN_EXPORT:
+		return "export";
+	case RMCP_PLAN_UNSET:
+		return "unset";
+	case RMCP_PLAN_INSTALL:
+		return "install";
+	case RMCP_PLAN_TEXT:
+		break;
+	}
+	return "text";
+}
+
+/* The whole-machine plan behind next_steps, with its re-diagnosis check (plan.h). */
+static json_object *plan_json(const struct rmcp_plan *p)
+{
+	json_object *o = json_object_new_object(), *steps = json_object_new_array(), *problems = json_object_new_array();
+	for (size_t i = 0; i < p->n; i++) {
+		const struct rmcp_plan_step *s = &p->steps[i];
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "kind", json_object_new_string(plan_kind_name(s->kind)));
+		json_object_object_add(j, "variable", jstr_or_null(s->var));
+		json_object_object_add(j, "value", jstr_or_null(s->value));
+		json_object_object_add(j, "gpu", s->gpu >= 0 ? json_object_new_int(s->gpu) : NULL);
+		json_object_object_add(j, "text", json_object_new_string(s->text));
+		json_object_object_add(j, "sure", jstr_or_null(s->sure));
+		json_object_array_add(steps, j);
+	}
+	for (size_t i = 0; i < p->n_problems && i < RMCP_PLAN_MAX_PROBLEMS; i++)
+		json_object_array_add(problems, json_object_new_string(p->problems[i]));
+	json_object_object_add(o, "steps", steps);
+	json_object_object_add(o, "checked", json_object_new_boolean(p->checked));
+	json_object_object_add(o, "problems", problems);
+	json_object_object_add(o, "verdict_after", json_object_new_string(rmcp_verdict_name(p->verdict_after)));
+	json_object_object_add(o, "summary_after", json_object_new_string(p->summary_after));
+	return o;
+}
+
 int rmcp_report_doctor_json(FILE *out, const struct rmcp_diagnosis *d)
 {
 	const struct rmcp_kb_result *r = &d->result;
@@ -408,6 +457,7 @@ int rmcp_report_doctor_json(FILE *out, const struct rmcp_diagnosis *d)
 		json_object_array_add(findings, o);
 	}
 	json_object_object_add(root, "findings", findings);
+	json_object_object_add(root, "plan", plan_json(&d->plan));
 	json_object_object_add(root, "software", software_json(d));
 	json_object_object_add(root, "facts", facts_json(&d->facts));
 

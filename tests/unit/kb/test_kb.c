@@ -16,7 +16,9 @@
 
 #include "error.h"
 #include "kb.h"
+#include "plan.h"
 #include "verdict.h"
+#include "verdict_internal.h"
 
 /* ---- clause language ---- */
 
@@ -328,6 +330,41 @@ static bool has_step(const struct rmcp_kb_result *r, const char *id)
 	return false;
 }
 
+/* The facts verdict.c derives from gpu.gfx through the support matrix (verdict_support.c),
+ * and the override variable facts, derived the same way here unless a case sets them, so a
+ * case about gfx1031 says only gpu.gfx. */
+static void derive(struct rmcp_facts *m, struct rmcp_facts *g, size_t n)
+{
+	const char *gfx[32];
+	for (size_t i = 0; i < n && i < 32; i++) {
+		const char *real = rmcp_facts_get(&g[i], "gpu.gfx"), *eff = rmcp_facts_get(&g[i], "gpu.gfx_effective");
+		gfx[i] = real;
+		const char *fw = rmcp_facts_get(&g[i], "gpu.atomics_fw_required");
+		if (!rmcp_facts_get(&g[i], "gpu.group"))
+			assert_int_equal(rmcp_verdict_support_facts(&g[i], real, eff ? eff : real,
+								    fw ? (unsigned)strtoul(fw, NULL, 10) : 0), 0);
+		const char *ov = rmcp_facts_get(&g[i], "gpu.override"), *node = rmcp_facts_get(&g[i], "gpu.node");
+		if (!rmcp_facts_get(&g[i], "gpu.override_node"))
+			assert_int_equal(rmcp_facts_set(&g[i], "gpu.override_node", node ? node : "-1"), 0);
+		if (!rmcp_facts_get(&g[i], "gpu.override_var")) {
+			char var[64] = "";
+			if (ov && strcmp(ov, "global") == 0)
+				snprintf(var, sizeof(var), "HSA_OVERRIDE_GFX_VERSION");
+			else if (ov && (strcmp(ov, "node") == 0 || strcmp(ov, "invalid") == 0))
+				snprintf(var, sizeof(var), "HSA_OVERRIDE_GFX_VERSION_%s", node ? node : "0");
+			assert_int_equal(rmcp_facts_set(&g[i], "gpu.override_var", var), 0);
+		}
+	}
+	if (!rmcp_facts_get(m, "machine.install")) {
+		struct rmcp_install in;
+		unsigned served;
+		assert_int_equal(rmcp_install_machine(gfx, n < 32 ? n : 32, &in, &served), 0);
+		assert_int_equal(rmcp_facts_set(m, "machine.install", in.cmd), 0);
+		assert_int_equal(rmcp_facts_set(m, "machine.install_kind", in.kind), 0);
+		assert_int_equal(rmcp_facts_set(m, "machine.install_sure", in.sure), 0);
+	}
+}
+
 static void run_case(json_object *c, json_object *seen)
 {
 	const char *name = json_object_get_string(get(c, "name"));
@@ -340,6 +377,7 @@ static void run_case(json_object *c, json_object *seen)
 	assert_non_null(g);
 	for (size_t i = 0; i < n; i++)
 		apply(&g[i], get(cases_doc, "base_gpu"), gpus ? json_object_array_get_idx(gpus, i) : NULL);
+	derive(&m, g, n);
 	/* Every fact a case uses is in the vocabulary, so cases cannot test facts the doctor never sets. */
 	for (size_t i = 0; i < m.n; i++)
 		if (!rmcp_kb_fact_def(m.v[i].key))
