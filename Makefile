@@ -2,15 +2,18 @@
 # The README quick start. Everything real happens in meson; these targets only chain steps.
 #   make run     install missing build packages (as root), build rmcp, run rmcp doctor here
 #                (and on the demo snapshot when this machine has no AMD GPU)
-#   make check   install missing build+test packages (as root), build, run every test and fuzzer
+#   make check   install missing build+test packages (as root), build, run every test and fuzzer,
+#                build the Debian package and lint it
+#   make deb     build the Debian package from debian/ and run lintian (scripts/build-deb.sh)
 BUILD    ?= build
 FUZZ     ?= build-fuzz
+DEB      ?= build-deb
 FUZZ_SECONDS ?= 20
 # -Werror in CI (CI=true), plain warnings on developer machines.
 WERROR   := $(if $(filter true 1 yes,$(CI)),true,false)
 MESON_OPTS ?=
 
-.PHONY: all build check test fuzz bench run clean
+.PHONY: all build check test fuzz deb bench run clean
 
 all: build
 
@@ -52,9 +55,13 @@ fuzz: $(FUZZ)/build.ninja
 	meson compile -C $(FUZZ)
 	@scripts/run-fuzzers.sh $(FUZZ) $(FUZZ_SECONDS) $(BUILD)/tests/fixtures-out
 
+# dpkg-buildpackage + lintian: about 2.5 min wall on a loaded 2-core machine (docs/install.md).
+deb:
+	scripts/build-deb.sh $(DEB)
+
 check:
 	@scripts/install-deps.sh test
-	@$(MAKE) --no-print-directory test fuzz
+	@$(MAKE) --no-print-directory test fuzz deb
 	@scripts/test-summary.py $(BUILD) $(FUZZ)
 
 bench: build
@@ -62,4 +69,4 @@ bench: build
 	bench/doctor.sh $(BUILD)/rmcp $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ)
+	rm -rf $(BUILD) $(FUZZ) $(DEB)

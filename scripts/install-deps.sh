@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: MIT
 # Install the Debian packages rmcp needs to build and test (scripts/deps.txt).
 # As root: installs what is missing with apt-get. Otherwise: prints the apt-get line to run.
-# Usage: scripts/install-deps.sh [build|test]   (default: test = everything)
+# Usage: scripts/install-deps.sh [build|test|package]
+#   build: required, optional and demo; test (default): those and test;
+#   package: build and package (scripts/build-deb.sh)
 set -eu
 here=$(dirname "$0")
 want=${1:-test}
 pkgs=$(awk -v want="$want" '
 	/^#/ || NF < 2 { next }
-	want == "build" && $2 == "test" { next }
+	want == "build" && ($2 == "test" || $2 == "package") { next }
+	want == "test" && $2 == "package" { next }
+	want == "package" && $2 == "test" { next }
 	{ print $1 }' "$here/deps.txt")
 
 missing=

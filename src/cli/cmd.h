@@ -87,8 +87,8 @@ int rmcp_check_dir(const char *cmd, const char *opt, const char *dir);
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Where the document docs/NAME is: installed (a schema under $datadir/rmcp/schemas, any other
- * doc under $datadir/doc/rmcp) if this rmcp's installed copy exists, else "docs/NAME" as in
- * the source tree. Returns buf. */
+ * doc under $datadir/doc/rmcp, or NAME.gz there as Debian compresses it) if this rmcp's
+ * installed copy exists, else "docs/NAME" as in the source tree. Returns buf. */
 const char *rmcp_doc_path(const char *name, char *buf, size_t cap);
 
 /* Rewrite every "docs/NAME" in text (cap bytes) to rmcp_doc_path(NAME): help and fix texts

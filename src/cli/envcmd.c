@@ -149,6 +149,8 @@ int cmd_env(int argc, char **argv)
 	}
 	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!args.guard || strcmp(args.guard, "off") != 0))
 		rmcp_error("env", "librmcp.so not found next to rmcp (set RMCP_PRELOAD): no LD_PRELOAD line");
+	for (size_t i = 0; i < p->n_vars; i++)	/* "(docs/memory-policy.md)": where it is installed */
+		rmcp_doc_cite(p->vars[i].why, sizeof(p->vars[i].why));
 	int rc = json ? print_json(p, (enum rmcp_device_mode)args.mode, probed ? probe : NULL) : rmcp_profile_write_shell(stdout, p, shell);
 	if (rc < 0) {
 		rmcp_error("env", "%s", rmcp_strerror(rc));

@@ -50,11 +50,17 @@ static const char *rel_to_bindir(const char *dir, char *buf, size_t cap)
 
 const char *rmcp_doc_path(const char *name, char *buf, size_t cap)
 {
-	size_t n = strlen(name);
-	bool schema = n > 12 && strcmp(name + n - 12, ".schema.json") == 0;
+	size_t len = strlen(name);
+	bool schema = len > 12 && strcmp(name + len - 12, ".schema.json") == 0;
 	char rel[4096];
 	const char *r = rel_to_bindir(schema ? RMCP_SCHEMADIR : RMCP_DOCDIR, rel, sizeof(rel));
-	if (rmcp_installed_file(r, schema ? RMCP_SCHEMADIR_ABS : RMCP_DOCDIR_ABS, name, buf, cap) != 0)
+	const char *abs = schema ? RMCP_SCHEMADIR_ABS : RMCP_DOCDIR_ABS;
+	if (rmcp_installed_file(r, abs, name, buf, cap) == 0)
+		return buf;
+	/* Debian compresses documentation over 4 kB (dh_compress): cite what is there. */
+	char gz[256];
+	int n = snprintf(gz, sizeof(gz), "%s.gz", name);
+	if (n <= 0 || (size_t)n >= sizeof(gz) || rmcp_installed_file(r, abs, gz, buf, cap) != 0)
 		snprintf(buf, cap, "docs/%s", name);
 	return buf;
 }

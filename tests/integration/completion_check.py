@@ -16,24 +16,16 @@ import glob
 import os
 import re
 import subprocess
-import sys
 import tempfile
+
+from tally import Tally
 
 rmcp = os.environ["RMCP_BIN"]
 src = os.environ["RMCP_SOURCE_ROOT"]
 comp = os.environ["RMCP_COMPLETIONS"]
 bash_file, zsh_file, fish_file = (os.path.join(comp, f) for f in ("rmcp", "_rmcp", "rmcp.fish"))
-failed = passed = 0
 
-
-def report(ok, what, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}\n{detail}")
+report = Tally()
 
 
 def bash_complete(line):
@@ -119,5 +111,4 @@ p = subprocess.run(["bash", "-n", bash_file], capture_output=True, text=True)
 report(p.returncode == 0, "bash -n rmcp", p.stderr)
 p = subprocess.run(["fish", "--no-execute", fish_file], capture_output=True, text=True)
 report(p.returncode == 0, "fish --no-execute rmcp.fish", p.stderr)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed or not passed else 0)
+report.exit()

@@ -14,10 +14,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 
 import schemas
+from tally import Tally
 from prometheus_client.parser import text_string_to_metric_families
 
 rmcp = os.environ["RMCP_BIN"]
@@ -26,7 +26,6 @@ root = os.environ["RMCP_SOURCE_ROOT"]
 _v = schemas.validators(os.path.join(root, "docs"))
 doctor_schema, advise_schema = _v["doctor.schema.json"], _v["advise.schema.json"]
 venv = ["--python", "/home/user/venv/bin/python3"]
-failed = passed = 0
 
 
 def run(args, env_extra=None):
@@ -34,15 +33,7 @@ def run(args, env_extra=None):
     env.update(env_extra or {})
     return subprocess.run([rmcp] + args, capture_output=True, text=True, env=env)
 
-
-def report(ok, what, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}\n{detail}")
+report = Tally()
 
 
 def check_json(validator, args, env_extra, codes):
@@ -204,5 +195,4 @@ adv = json.loads(run(["advise", "--json", "--no-doctor"]).stdout)
 adv["options"][0]["upfront_usd"] = -1
 report(not advise_schema.is_valid(adv), "advise schema rejects a negative cost")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+report.exit()

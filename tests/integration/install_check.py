@@ -20,22 +20,14 @@ import sys
 import tempfile
 
 import schemas
+from tally import Tally
 
 meson = os.environ["RMCP_MESON"]
 build = os.environ["RMCP_BUILD_ROOT"]
 src = os.environ["RMCP_SOURCE_ROOT"]
 fx = os.environ["RMCP_FIXTURES"]
-failed = passed = 0
 
-
-def report(ok, what, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}\n{detail}")
+report = Tally()
 
 
 def files_under(d):
@@ -126,6 +118,10 @@ p = subprocess.run([rmcp, "env", "--device", "gpu", "--sysroot", sysroot], captu
 real = os.path.realpath(preload)
 report(f"export LD_PRELOAD='{real}'" in p.stdout, "installed rmcp env preloads the installed librmcp.so",
        p.stdout + p.stderr)
+p = subprocess.run([rmcp, "env", "--device", "gpu", "--memory", "coarse", "--sysroot", sysroot],
+                   capture_output=True, text=True, env=env)
+cited = os.path.join(os.path.realpath(os.path.join(datadir, "doc", "rmcp")), "memory-policy.md")
+report(cited in p.stdout, f"installed rmcp env --memory cites {cited}", p.stdout + p.stderr)
 p = subprocess.run([rmcp, "doctor", "--help"], capture_output=True, text=True, env=env)
 report(os.path.join(os.path.realpath(schemadir), "doctor.schema.json") in p.stdout and " docs/" not in p.stdout,
        "installed rmcp doctor --help cites the installed schema", p.stdout)
@@ -142,5 +138,4 @@ cited = os.path.join(os.path.realpath(docdir), "root-cause.md")
 report(len(fixes) == 1 and cited in fixes[0], f"doctor's fix text cites {cited}", f"{fixes}\n{p.stderr}")
 
 shutil.rmtree(tmp)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed or not passed else 0)
+report.exit()

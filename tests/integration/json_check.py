@@ -19,27 +19,18 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
 import schemas
+from tally import Tally
 
 rmcp = os.environ["RMCP_BIN"]
 fx = os.environ["RMCP_FIXTURES"]
 docs = os.path.join(os.environ["RMCP_SOURCE_ROOT"], "docs")
 ENVELOPE = ["rmcp_version", "timestamp", "hostname"]
-failed = passed = 0
 
-
-def report(ok, what, detail=""):
-    global failed, passed
-    if ok:
-        passed += 1
-        print(f"ok   {what}")
-    else:
-        failed += 1
-        print(f"FAIL {what}\n{detail}")
+report = Tally()
 
 
 def strip_envelope(doc):
@@ -133,5 +124,4 @@ for schema, args, _ in runs[:1]:
         report(not validators[schema].is_valid(bad), f"{schema} rejects {key}={value!r}")
 
 shutil.rmtree(tmp)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed or not passed else 0)
+report.exit()
