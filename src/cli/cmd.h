@@ -103,6 +103,17 @@ void rmcp_doc_cite_result(struct rmcp_kb_result *r);
 /* fputs(text, out) after rmcp_doc_cite: every command's --help goes through here. */
 void rmcp_help_print(FILE *out, const char *text);
 
+/* The probe's progress on stderr when it is a terminal (issue 12): pass rmcp_progress_step
+ * and the struct as rmcp_probe_opts.progress/progress_ctx; end clears the line. */
+struct rmcp_progress {
+	const char *cmd;
+	double timeout_s;
+	int tty, shown;
+};
+void rmcp_progress_init(struct rmcp_progress *p, const char *cmd, double timeout_s);
+void rmcp_progress_step(void *ctx, int step, double elapsed_s);
+void rmcp_progress_end(struct rmcp_progress *p);
+
 /* Flush stdout and report a write error (git's "check stdout at exit"). */
 int rmcp_finish_stdout(const char *cmd, int status);
 

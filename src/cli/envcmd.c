@@ -133,7 +133,11 @@ int cmd_env(int argc, char **argv)
 		.timeout_s = args.timeout,
 		.use_cache = !args.no_cache,
 		.cache_dir = have_cache ? cache : NULL,
+		.progress = rmcp_progress_step,
 	};
+	struct rmcp_progress prog;
+	rmcp_progress_init(&prog, "env", args.timeout);
+	pa.progress_ctx = &prog;
 	p = calloc(1, sizeof(*p));
 	probe = calloc(1, sizeof(*probe));
 	status = RMCP_EXIT_IO;
@@ -143,7 +147,9 @@ int cmd_env(int argc, char **argv)
 	}
 	struct rmcp_err err = { 0 };
 	bool probed = false;
-	if (rmcp_profile_resolve(&po, &pa, p, probe, &probed, &err) < 0) {
+	int rrc = rmcp_profile_resolve(&po, &pa, p, probe, &probed, &err);
+	rmcp_progress_end(&prog);
+	if (rrc < 0) {
 		rmcp_error("env", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
 		goto out;
 	}

@@ -174,7 +174,10 @@ int cmd_probe(int argc, char **argv)
 		if (rmcp_check_dir("probe", "--torch", torch_dir) < 0)
 			return RMCP_EXIT_USAGE;
 	}
-	struct rmcp_probe_opts po = { .device = device, .timeout_s = timeout };
+	struct rmcp_progress prog;
+	rmcp_progress_init(&prog, "probe", timeout);
+	struct rmcp_probe_opts po = { .device = device, .timeout_s = timeout, .progress = rmcp_progress_step,
+				      .progress_ctx = &prog };
 	struct rmcp_probe_locate_opts lo = { .sysroot = sysroot, .hip = hip, .torch_dir = torch ? torch_dir : NULL };
 	struct rmcp_err err = { 0 }, lerr = { 0 };
 	struct rmcp_machine *m = calloc(1, sizeof(*m));
@@ -198,7 +201,9 @@ int cmd_probe(int argc, char **argv)
 	bool have_m = rmcp_machine_read(&mo, m, &merr) == 0;
 	char cache[4096];
 	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
-	if (rmcp_probe_cached(&po, have_m ? m : NULL, have_cache ? cache : NULL, !no_cache, r, &err) < 0) {
+	int prc = rmcp_probe_cached(&po, have_m ? m : NULL, have_cache ? cache : NULL, !no_cache, r, &err);
+	rmcp_progress_end(&prog);
+	if (prc < 0) {
 		rmcp_error("probe", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
 		goto out;
 	}

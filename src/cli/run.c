@@ -398,7 +398,11 @@ int cmd_run(int argc, char **argv)
 		.timeout_s = o.a.timeout,
 		.use_cache = !o.a.no_cache,
 		.cache_dir = have_cache ? probe_cache : NULL,
+		.progress = rmcp_progress_step,
 	};
+	struct rmcp_progress prog;
+	rmcp_progress_init(&prog, "run", o.a.timeout);
+	pa.progress_ctx = &prog;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		rmcp_error("run", "out of memory");
@@ -406,7 +410,9 @@ int cmd_run(int argc, char **argv)
 	}
 	struct rmcp_err err = { 0 };
 	bool probed = false;
-	if (rmcp_profile_resolve(&po, &pa, p, NULL, &probed, &err) < 0) {
+	int rrc = rmcp_profile_resolve(&po, &pa, p, NULL, &probed, &err);
+	rmcp_progress_end(&prog);
+	if (rrc < 0) {
 		rmcp_error("run", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
 		goto out;
 	}

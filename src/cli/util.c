@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "opts.h"
@@ -13,6 +14,8 @@
 #include "fsutil.h"
 #include "kb.h"
 #include "version.h"
+
+#include "probe.h"
 #include "banned.h"
 
 int rmcp_strlist_add(struct rmcp_strlist *l, const char *s)
@@ -196,4 +199,39 @@ int rmcp_profile_arg(const struct rmcp_cmd_help *cmd, struct rmcp_profile_args *
 	default:
 		return -1;
 	}
+}
+
+/* ---- progress on a terminal (rmcp probe, run/env --device auto) ---- */
+
+void rmcp_progress_init(struct rmcp_progress *p, const char *cmd, double timeout_s)
+{
+	const char *term = getenv("TERM");
+	p->cmd = cmd;
+	p->timeout_s = timeout_s;
+	p->tty = isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+	p->shown = false;
+}
+
+/* After 1 s, one line rewritten in place: the step under way and the time against the
+ * watchdog. Never on a pipe or a file: logs get no carriage returns. */
+void rmcp_progress_step(void *ctx, int step, double elapsed_s)
+{
+	struct rmcp_progress *p = ctx;
+	if (!p->tty || elapsed_s < 1.0)
+		return;
+	const char *name = step >= 0 && step < RMCP_PROBE_N_STEPS ? rmcp_probe_step_name((enum rmcp_probe_step)step)
+								  : "starting";
+	fprintf(stderr, "\r\033[Krmcp: %s: probing the GPU: %s (step %d of %d), %.0f s of %.0f s", p->cmd, name,
+		step < 0 ? 0 : step + 1, RMCP_PROBE_N_STEPS, elapsed_s, p->timeout_s);
+	fflush(stderr);
+	p->shown = true;
+}
+
+void rmcp_progress_end(struct rmcp_progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	p->shown = false;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "run.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,4 +62,48 @@ const char *need_env(const char *name)
 		exit(1);	/* a missing oracle is a failure, never a silent skip */
 	}
 	return v;
+}
+
+char *run_stderr(char *const argv[], int on_tty)
+{
+	int master = -1, slave = -1, p[2] = { -1, -1 };
+	if (on_tty ? openpty(&master, &slave, NULL, NULL, NULL) != 0 : pipe(p) != 0) {
+		perror("run_stderr");
+		abort();
+	}
+	int rd = on_tty ? master : p[0], wr = on_tty ? slave : p[1];
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(wr, 2);
+		close(rd);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(wr);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		abort();
+	for (;;) {
+		ssize_t n = read(rd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* EIO on the pty master once the child has gone */
+		len += (size_t)n;
+		if (len >= cap - 1)
+			break;
+	}
+	buf[len] = '\0';
+	close(rd);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return buf;
 }

@@ -15,6 +15,11 @@ struct run_result {
  * err_path if non-NULL, else is inherited. Returns 0, or -1 if the program could not run. */
 int run_capture(char *const argv[], const char *err_path, struct run_result *r);
 
+/* Run argv with stdin and stdout on /dev/null and stderr on a pseudo-terminal (on_tty) or a
+ * pipe; returns everything written to stderr (NUL-terminated, free()). Fails the test if the
+ * program cannot be started. */
+char *run_stderr(char *const argv[], int on_tty);
+
 /* Environment variable that must be set for the test to make sense. */
 const char *need_env(const char *name);
 

@@ -631,6 +631,26 @@ static void conv_reference(void **state)
 		assert_true(v[i] >= -1.0f && v[i] < 1.0f);
 }
 
+/* Issue 12: a probe that takes longer than 1 s says on a terminal which step it is in; on a
+ * pipe it prints no progress line (run --device auto: tests/integration/test_run.c). */
+static void progress_on_a_terminal(void **state)
+{
+	(void)state;
+	use_doubles("gfx1030", "hang:hipMemcpy");
+	char *probe_argv[] = { (char *)need_env("RMCP_BIN"), "probe", "--no-cache", "--timeout", "2.5", "--torch",
+			       torch, NULL };
+	char *tty = run_stderr(probe_argv, true);
+	assert_non_null(strstr(tty, "\033[Krmcp: probe: probing the GPU: memory-device (step 4 of 9), "));
+	assert_non_null(strstr(tty, " s of 2 s"));	/* the 2.5 s watchdog, as %.0f prints it */
+	assert_non_null(strstr(tty, "\r\033[K"));	/* the line is cleared at the end */
+	free(tty);
+	char *pipe_out = run_stderr(probe_argv, false);
+	assert_null(strstr(pipe_out, "probing the GPU"));
+	assert_null(strchr(pipe_out, '\r'));
+	free(pipe_out);
+	use_doubles("gfx1030", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +667,7 @@ int main(void)
 		cmocka_unit_test(real_runtime_no_device),
 		cmocka_unit_test(caching),
 		cmocka_unit_test(text_output),
+		cmocka_unit_test(progress_on_a_terminal),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -482,6 +482,31 @@ static void machine_with_doubles(const char *name, char *root, size_t cap)
 	copy_file(src, dst);
 }
 
+/* Issue 12: run --device auto probes first; a probe slower than 1 s says which step it is in
+ * on a terminal (stderr on a pseudo-terminal), and nothing of the kind on a pipe. */
+static void auto_progress_on_a_terminal(void **state)
+{
+	(void)state;
+	char root[PATH_MAX];
+	machine_with_doubles("rx5600xt", root, sizeof(root));
+	setenv("LD_LIBRARY_PATH", need_env("RMCP_STUB_HSA_DIR"), 1);
+	unsetenv("RMCP_STUB_GFX");
+	setenv("RMCP_STUB_BEHAVIOUR", "hang:hipMemcpy", 1);
+	char *argv[] = { RMCP, "run", "--sysroot", root, "--python", VENV_PYTHON, "--no-cache", "--probe-timeout",
+			 "2.5", "--", "true", NULL };
+	char *tty = run_stderr(argv, 1);
+	char *piped = run_stderr(argv, 0);
+	unsetenv("RMCP_STUB_BEHAVIOUR");
+	if (!strstr(tty, "\033[Krmcp: run: probing the GPU: memory-device (step 4 of 9), "))
+		fprintf(stderr, "on a terminal:\n%s\n", tty);
+	assert_non_null(strstr(tty, "\033[Krmcp: run: probing the GPU: memory-device (step 4 of 9), "));
+	assert_non_null(strstr(tty, "running on the CPU"));
+	assert_null(strstr(piped, "probing the GPU"));
+	assert_non_null(strstr(piped, "running on the CPU"));
+	free(tty);
+	free(piped);
+}
+
 static void auto_chooses_cpu_without_code(void **state)
 {
 	(void)state;
@@ -755,6 +780,7 @@ int main(void)
 		cmocka_unit_test(retry_on_gpu_fault),
 		cmocka_unit_test(cpu_environment),
 		cmocka_unit_test(auto_chooses_cpu_without_code),
+		cmocka_unit_test(auto_progress_on_a_terminal),
 		cmocka_unit_test(auto_keeps_the_gpu_when_the_probe_passes),
 		cmocka_unit_test(no_foreign_override_anywhere),
 		cmocka_unit_test(shell_quoting),

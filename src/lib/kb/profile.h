@@ -148,6 +148,9 @@ struct rmcp_profile_auto {
 	double timeout_s;	/* the probe's watchdog */
 	bool use_cache;		/* a cached probe for the same fingerprint is good enough */
 	const char *cache_dir;	/* probe cache, NULL = none */
+	/* ---- added for issue 12 ---- */
+	void (*progress)(void *ctx, int step, double elapsed_s);	/* rmcp_probe_opts.progress */
+	void *progress_ctx;
 };
 
 /*

@@ -62,7 +62,8 @@ static void cpu_reason_from_probe(struct rmcp_profile *p, const struct rmcp_prob
 static int probe_gpu(const struct rmcp_profile_opts *o, const struct rmcp_profile_auto *a,
 		     const struct rmcp_profile *p, struct rmcp_probe_result *r, struct rmcp_err *err)
 {
-	struct rmcp_probe_opts po = { .device = a->device, .timeout_s = a->timeout_s };
+	struct rmcp_probe_opts po = { .device = a->device, .timeout_s = a->timeout_s, .progress = a->progress,
+				      .progress_ctx = a->progress_ctx };
 	struct rmcp_probe_locate_opts lo = {
 		.sysroot = o->sysroot,
 		.torch_dir = p->torch_bundles_rocm && p->torch_dir[0] ? p->torch_dir : NULL,

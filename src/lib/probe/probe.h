@@ -194,6 +194,12 @@ struct rmcp_probe_opts {
 	int device;		/* HIP device index */
 	double timeout_s;	/* the watchdog, for the whole probe */
 	char *const *envp;	/* the child's environment, NULL = this process's */
+	/* ---- added for issue 12 ---- */
+	/* Called while the child runs, at least every 250 ms and after each record: the step
+	 * under way (enum rmcp_probe_step; -1 before the first) and the seconds since the start.
+	 * The CLI prints it on a terminal (rmcp probe, run --device auto). NULL = not called. */
+	void (*progress)(void *ctx, int step, double elapsed_s);
+	void *progress_ctx;
 };
 
 /*

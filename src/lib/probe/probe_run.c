@@ -93,8 +93,21 @@ static bool exited(pid_t pid)
 /* Read both pipes until both are closed or the deadline passes. Returns true on timeout.
  * Once the records are closed and the child has exited, its output gets a short grace
  * period: a helper it left behind may hold the output pipe open forever. */
-static bool watch(pid_t pid, int rec, int out, double deadline, struct rmcp_probe_result *r,
-		  struct rmcp_sigscan *scan)
+/* The step under way: the last one begun and not ended, else the one after the last ended. */
+static int current_step(const struct rmcp_probe_result *r)
+{
+	int cur = -1;
+	for (int i = 0; i < RMCP_PROBE_N_STEPS; i++) {
+		if (r->steps[i].begun && !r->steps[i].ended)
+			return i;
+		if (r->steps[i].ended)
+			cur = i + 1 < RMCP_PROBE_N_STEPS ? i + 1 : i;
+	}
+	return cur;
+}
+
+static bool watch(const struct rmcp_probe_opts *o, pid_t pid, int rec, int out, double start, double deadline,
+		  struct rmcp_probe_result *r, struct rmcp_sigscan *scan)
 {
 	struct pollfd p[2] = { { rec, POLLIN, 0 }, { out, POLLIN, 0 } };
 	struct lines l = { .len = 0 };
@@ -111,6 +124,11 @@ static bool watch(pid_t pid, int rec, int out, double deadline, struct rmcp_prob
 			return !grace;
 		if (p[0].fd < 0 && !grace && left > 0.05)
 			left = 0.05;	/* look at the child again soon */
+		if (o->progress) {
+			o->progress(o->progress_ctx, current_step(r), now_s() - start);
+			if (left > 0.25)
+				left = 0.25;
+		}
 		int rc = poll(p, 2, (int)(left * 1000) + 1);
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -187,7 +205,7 @@ int rmcp_probe_run(const struct rmcp_probe_opts *o, struct rmcp_probe_result *r,
 	double deadline = start + (o->timeout_s > 0 ? o->timeout_s : 1e9);
 	struct rmcp_sigscan scan;
 	rmcp_sigscan_init(&scan);
-	bool timed_out = watch(pid, rec[0], out[0], deadline, r, &scan);
+	bool timed_out = watch(o, pid, rec[0], out[0], start, deadline, r, &scan);
 	if (!timed_out)
 		timed_out = !wait_exit(pid, deadline);
 	/* Whatever happened, nothing of the group survives the probe. */
