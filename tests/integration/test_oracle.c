@@ -8,6 +8,7 @@
  * Every list must agree exactly.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "demangle.h"
 #include "run.h"
 #include "scan.h"
 
@@ -122,6 +124,43 @@ static struct strlist readobj_entries(const char *path)
 	return l;
 }
 
+/* llvm-readobj --offloading's lines as printed ("<id>\tfile://...#offset=N&size=M"). */
+static struct strlist readobj_lines(const char *path)
+{
+	char *argv[] = { (char *)need_env("RMCP_READOBJ"), "--offloading", (char *)path, NULL };
+	struct run_result r;
+	struct strlist l = { 0 };
+	assert_int_equal(run_capture(argv, NULL, &r), 0);
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, "\tfile://"))
+			sl_add(&l, line);
+	free(r.out);
+	return l;
+}
+
+/* Issue 12: every code-object URI rmcp gives is, character for character, the one
+ * llvm-readobj --offloading prints for that entry. Returns how many were compared. */
+static size_t check_uris(const char *path, const struct rmcp_file *f)
+{
+	struct strlist lines = readobj_lines(path);
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_entries; i++) {
+		char uri[8192], want[8600];
+		if (rmcp_entry_uri(f, &f->entries[i], uri, sizeof(uri)) <= 0)
+			continue;
+		snprintf(want, sizeof(want), "%s\t%s", f->entries[i].id, uri);
+		bool found = false;
+		for (size_t k = 0; k < lines.n; k++)
+			found |= strcmp(lines.v[k], want) == 0;
+		if (!found)
+			fprintf(stderr, "%s: rmcp's '%s' is not among llvm-readobj's lines\n", path, want);
+		assert_true(found);
+		n++;
+	}
+	sl_free(&lines);
+	return n;
+}
+
 static struct strlist rmcp_entries(const struct rmcp_file *f)
 {
 	struct strlist l = { 0 };
@@ -142,6 +181,11 @@ static void check_readobj(void **state)
 	assert_null(f.error);
 	struct strlist got = rmcp_entries(&f);
 	sl_assert_equal(path, &want, &got);
+	size_t uris = check_uris(path, &f);
+	bool any_plain = false;
+	for (size_t i = 0; i < f.n_entries; i++)
+		any_plain |= f.entries[i].target && !f.entries[i].compressed && f.entries[i].size;
+	assert_true(!any_plain || uris > 0);	/* uncompressed device code has URIs */
 	/* Every non-host entry's target is among the file's targets, and vice versa. */
 	struct strlist t1 = { 0 }, t2 = { 0 };
 	for (size_t i = 0; i < f.n_entries; i++)
@@ -365,6 +409,61 @@ static void static_archive(void **state)
 	free(path);
 }
 
+/* What a demangler program prints for one name (c++filt, llvm-cxxfilt-22). */
+static char *cxxfilt(const char *prog, const char *name)
+{
+	char *argv[] = { (char *)prog, (char *)name, NULL };
+	struct run_result r;
+	assert_int_equal(run_capture(argv, NULL, &r), 0);
+	assert_int_equal(r.status, 0);
+	r.out[strcspn(r.out, "\n")] = '\0';
+	return r.out;
+}
+
+/* Issue 12: names shown demangled are what GNU c++filt and llvm-cxxfilt-22 print, for the
+ * kernels of compiler-built code objects and for template-heavy names like rocBLAS's and
+ * PyTorch's; names that are not mangled are left alone by all three. */
+static void demangle_matches_cxxfilt(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"_Z13vector_squarePfS_m",
+		"_ZN2at6native29vectorized_elementwise_kernelILi4ENS0_11FillFunctorIfEENS_6detail5ArrayIPcLi1EEEEEviT0_T1_",
+		"_ZN7rocprim6detail17block_reduce_implILj256ELj1EfN6hipcub3SumEEEvPT1_",
+		"_Z29Cijk_Ailk_Bljk_SB_MT64x64x16PKfS0_Pfiii",
+		"__ocml_sqrt_f32", "kernel_without_mangling", "_Znot_really_mangled(",
+	};
+	size_t compared = 0;
+	struct rmcp_file f = scan_one(fixture("raw_gfx1030.hsaco"), true);
+	assert_true(f.n_kernels > 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) + f.n_kernels; i++) {
+		const char *n = i < sizeof(names) / sizeof(names[0]) ? names[i] : f.kernels[i - sizeof(names) / sizeof(names[0])];
+		char buf[4096];
+		const char *ours = rmcp_demangle_or_self(n, buf, sizeof(buf));
+		char *gnu = cxxfilt("c++filt", n), *llvm = cxxfilt("llvm-cxxfilt-22", n);
+		/* LLVM writes nested template closers C++11-style (">>"), GNU as "> >": the same name */
+		char ours11[4096];
+		size_t o = 0;
+		for (const char *c = ours; *c && o + 1 < sizeof(ours11); c++)
+			if (!(c[0] == ' ' && c > ours && c[-1] == '>' && c[1] == '>'))
+				ours11[o++] = *c;
+		ours11[o] = '\0';
+		if (strcmp(ours, gnu) != 0 || strcmp(ours11, llvm) != 0)
+			fprintf(stderr, "%s: rmcp '%s', c++filt '%s', llvm-cxxfilt '%s'\n", n, ours, gnu, llvm);
+		assert_string_equal(ours, gnu);
+		assert_string_equal(ours11, llvm);
+		compared++;
+		free(gnu);
+		free(llvm);
+	}
+	char buf[64];
+	assert_int_equal(rmcp_demangle("_Z13vector_squarePfS_m", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vector_square(float*, float*, unsigned long)");
+	assert_int_equal(rmcp_demangle("plain", buf, sizeof(buf)), -EINVAL);
+	assert_true(compared >= 8);
+	rmcp_file_release(&f);
+}
+
 #define READOBJ(name) cmocka_unit_test_prestate(check_readobj, name)
 #define BUNDLER(name) cmocka_unit_test_prestate(check_bundler, name)
 #define CODEOBJ(name) cmocka_unit_test_prestate(check_codeobj, name)
@@ -398,6 +497,7 @@ int main(void)
 		cmocka_unit_test(kpack_binary),
 		cmocka_unit_test(wheel_members),
 		cmocka_unit_test(static_archive),
+		cmocka_unit_test(demangle_matches_cxxfilt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,3 +147,30 @@ bool rmcp_target_covers(const struct rmcp_target_id *code, unsigned generic_vers
 	unsigned have = generic_version ? generic_version : 1;
 	return have >= g->generic_min;
 }
+
+/* Sort key of a processor name (up to ':' or '@'): its version; a generic target's is the
+ * lowest version it covers, plus one so it follows that processor; unknown: UINT32_MAX. */
+static uint32_t order_key(const char *s)
+{
+	size_t len = strcspn(s, ":@ ");
+	const struct rmcp_target *t = rmcp_target_by_name(s, len);
+	if (!t)
+		return UINT32_MAX;
+	if (!t->is_generic)
+		return t->version_known ? t->version * 2 : UINT32_MAX - 1;
+	uint32_t best = UINT32_MAX - 1;
+	for (size_t i = 0; i < rmcp_target_table_len; i++) {
+		const struct rmcp_target *p = &rmcp_target_table[i];
+		if (p->generic && strcmp(p->generic, t->name) == 0 && p->version_known && p->version * 2 + 1 < best)
+			best = p->version * 2 + 1;
+	}
+	return best;
+}
+
+int rmcp_target_cmp(const char *a, const char *b)
+{
+	uint32_t ka = order_key(a), kb = order_key(b);
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return strcmp(a, b);
+}

@@ -61,6 +61,15 @@ const struct rmcp_target *rmcp_target_by_version(uint32_t version);
  */
 int rmcp_gfx_name(uint32_t version, char *buf, size_t len);
 
+/*
+ * Order two target IDs (or "target@version" tokens) for people: by the processor's
+ * gfx_target_version from the table, so gfx900 < gfx90a < gfx1010 < gfx1100 (text order
+ * puts gfx1100 before gfx900); a generic target right after the first processor it covers;
+ * processors the table does not know last; ties and unknowns by text. strcmp-like result,
+ * usable with qsort through a wrapper.
+ */
+int rmcp_target_cmp(const char *a, const char *b);
+
 /* A feature setting in a target ID or code object (AMDGPUUsage "Target Features"). */
 enum rmcp_feature {
 	RMCP_FEAT_UNSPEC,	/* not mentioned: "any" for code, "unknown mode" for a GPU */

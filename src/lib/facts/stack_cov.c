@@ -236,7 +236,26 @@ static void add_token(struct rmcp_cached_scan *r, const char *target, unsigned g
 	size_t len = strlen(r->targets);
 	if (len + tl + 2 > sizeof(r->targets))
 		return;
-	snprintf(r->targets + len, sizeof(r->targets) - len, "%s%s", len ? " " : "", tok);
+	/* Insert in version order (gfx900 before gfx1100: rmcp_target_cmp). */
+	char *at = r->targets;
+	while (*at) {
+		size_t cl = strcspn(at, " ");
+		char cur[96];
+		snprintf(cur, sizeof(cur), "%.*s", (int)cl, at);
+		if (rmcp_target_cmp(tok, cur) < 0)
+			break;
+		at += cl;
+		while (*at == ' ')
+			at++;
+	}
+	size_t off = (size_t)(at - r->targets);
+	if (off == len) {
+		snprintf(r->targets + len, sizeof(r->targets) - len, "%s%s", len ? " " : "", tok);
+		return;
+	}
+	memmove(r->targets + off + tl + 1, r->targets + off, len - off + 1);
+	memcpy(r->targets + off, tok, tl);
+	r->targets[off + tl] = ' ';
 }
 
 /* Is target (without "@version") already in the list, with or without a version? */

@@ -13,6 +13,7 @@
 #include "kpack.h"
 #include "mapguard.h"
 #include "scan_internal.h"
+#include "target.h"
 #include "banned.h"
 
 const char *rmcp_format_name(enum rmcp_format f)
@@ -124,7 +125,8 @@ int rmcp_file_add_target(struct rmcp_file *f, const char *target)
 	size_t lo = 0, hi = f->n_targets;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcmp(f->targets[mid], target);
+		/* version order for people (gfx900 before gfx1100), a total order like strcmp */
+		int c = rmcp_target_cmp(f->targets[mid], target);
 		if (c == 0)
 			return 0;
 		if (c < 0)
@@ -339,4 +341,39 @@ int rmcp_scan_buffer(const void *buf, size_t len, const char *path,
 	struct rmcp_reader r;
 	rmcp_reader_mem(&r, buf, len);
 	return rmcp_scan_reader(&r, path, opts, out);
+}
+
+int rmcp_entry_uri(const struct rmcp_file *f, const struct rmcp_entry *e, char *buf, size_t cap)
+{
+	if (!f->on_disk || e->compressed || !e->target || !e->size || f->container ||
+	    (f->format != RMCP_FMT_ELF && f->format != RMCP_FMT_BUNDLE && f->format != RMCP_FMT_CODE_OBJECT))
+		return -ENOENT;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	const char *scheme = "file://";
+	for (const char *p = scheme; *p; p++)
+		if (o + 1 < cap)
+			buf[o++] = *p;
+	for (const unsigned char *p = (const unsigned char *)f->path; *p; p++) {
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			     *p == '/' || *p == '_' || *p == '.' || *p == '~' || *p == '-';
+		if (plain) {
+			if (o + 1 >= cap)
+				return -RMCP_E_LIMIT;
+			buf[o++] = (char)*p;
+		} else {
+			if (o + 3 >= cap)
+				return -RMCP_E_LIMIT;
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		}
+	}
+	if (o >= cap)
+		return -RMCP_E_LIMIT;
+	int n = snprintf(buf + o, cap - o, "#offset=%llu&size=%llu", (unsigned long long)e->offset,
+			 (unsigned long long)e->size);
+	if (n < 0 || (size_t)n >= cap - o)
+		return -RMCP_E_LIMIT;
+	return (int)(o + (size_t)n);
 }

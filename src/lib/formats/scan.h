@@ -66,6 +66,10 @@ struct rmcp_file {
 	char *note;		/* extra fact for people (kpack location, rdc, ...), or NULL */
 	char *error;		/* NULL, or why the file could not be read completely */
 	bool container;		/* a wheel or archive: its members follow as their own results */
+	/* ---- added for issue 12 ---- */
+	bool on_disk;		/* path names a file on disk whose bytes were scanned (not a wheel
+				 * or archive member): uncompressed entries' offsets count from its
+				 * start, so they have code-object URIs (rmcp_entry_uri) */
 };
 
 struct rmcp_scan_opts {
@@ -82,6 +86,17 @@ struct rmcp_scan_opts {
 };
 
 typedef void (*rmcp_scan_cb)(void *ctx, struct rmcp_file *f);
+
+/*
+ * The code-object URI of an entry, the form ROCm's loader, roc-obj and llvm-objdump /
+ * llvm-readobj --offloading use (AMDGPUUsage "Loaded Code Object Path Uniform Resource
+ * Identifier"): "file://" PATH "#offset=" N "&size=" M, PATH URI-encoded (every byte outside
+ * [a-zA-Z0-9/_.~-] as %XX). Only for device code with bytes of its own in a file on disk: not
+ * for host entries, compressed bundles (offsets are in the decompressed data), wheel or
+ * archive members, kpack references. Returns the length, -ENOENT when none applies,
+ * -RMCP_E_LIMIT when buf is too small.
+ */
+int rmcp_entry_uri(const struct rmcp_file *f, const struct rmcp_entry *e, char *buf, size_t cap);
 
 /*
  * Scan bytes in memory as if they were the file `path` (used for files, wheel members and

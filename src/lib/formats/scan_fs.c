@@ -110,6 +110,7 @@ static int scan_open(const char *path, int fd, uint64_t size, bool in_dir,
 		free(f);
 		return 0;
 	}
+	f->on_disk = true;	/* the bytes of path itself (zip and ar members return above) */
 	cb(ctx, f);
 	free(f);
 	return 0;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "demangle.h"
 #include "names.h"
 #include "banned.h"
 
@@ -52,9 +53,10 @@ static void hex(const uint8_t *b, size_t n, char *buf, size_t size)
 static void kernel_text(FILE *out, const struct rmcp_isa_kernel *k, const struct rmcp_isa_report *r,
 			bool color)
 {
+	char dm[1024];
 	fprintf(out, "      %s%s%s %s ", col(color, verdict_color(k->verdict)), rmcp_isa_verdict_name(k->verdict),
 		col(color, C_OFF), k->is_kernel ? "kernel" : "function");
-	rmcp_fput_name(out, k->name);
+	rmcp_fput_name(out, rmcp_demangle_or_self(k->name, dm, sizeof(dm)));
 	if (!k->has_first) {
 		fprintf(out, " (%llu instructions)\n", (unsigned long long)k->n_insns);
 		return;
@@ -206,6 +208,8 @@ static json_object *jkernel(const struct rmcp_isa_kernel *k)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(k->name));
+	char dm[1024];
+	json_object_object_add(o, "demangled", json_object_new_string(rmcp_demangle_or_self(k->name, dm, sizeof(dm))));
 	json_object_object_add(o, "kind", json_object_new_string(k->is_kernel ? "kernel" : "function"));
 	json_object_object_add(o, "address", json_object_new_uint64(k->addr));
 	json_object_object_add(o, "size", json_object_new_uint64(k->size));

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 #include "isa_report.h"
 #include "version.h"
 #include "names.h"
+#include "demangle.h"
+#include "target.h"
 #include "banned.h"
 
 static bool entry_covers(const struct rmcp_entry *e, const struct rmcp_target_id *q)
@@ -91,7 +94,7 @@ void rmcp_scan_summarize(struct rmcp_file *const *files, size_t n,
 	}
 }
 
-/* Target -> number of files, sorted by target. */
+/* Target -> number of files, in version order (rmcp_target_cmp). */
 struct tcount {
 	const char *target;
 	size_t files;
@@ -99,7 +102,7 @@ struct tcount {
 
 static int cmp_tcount(const void *a, const void *b)
 {
-	return strcmp(((const struct tcount *)a)->target, ((const struct tcount *)b)->target);
+	return rmcp_target_cmp(((const struct tcount *)a)->target, ((const struct tcount *)b)->target);
 }
 
 static struct tcount *count_targets(struct rmcp_file *const *files, size_t n, size_t *out_n)
@@ -173,11 +176,16 @@ static void text_entries(FILE *out, const struct rmcp_file *f, const struct rmcp
 			}
 			fputc(')', out);
 		}
+		char uri[PATH_MAX + 96];
+		if (rmcp_entry_uri(f, e, uri, sizeof(uri)) > 0)
+			fprintf(out, "\n        %s", uri);	/* for roc-obj-extract, llvm-objdump */
 		fputc('\n', out);
 	}
 	for (size_t i = 0; i < f->n_kernels; i++) {
+		char dm[1024];
+		/* people read the demangled name; JSON keeps both */
 		fputs("    kernel ", out);
-		rmcp_fput_name(out, f->kernels[i]);
+		rmcp_fput_name(out, rmcp_demangle_or_self(f->kernels[i], dm, sizeof(dm)));
 		fputc('\n', out);
 	}
 }
@@ -341,9 +349,12 @@ static json_object *jstr(const char *s)
 	return s ? json_object_new_string(s) : NULL;	/* NULL is JSON null */
 }
 
-static json_object *json_entry(const struct rmcp_entry *e)
+static json_object *json_entry(const struct rmcp_file *f, const struct rmcp_entry *e)
 {
 	json_object *o = json_object_new_object();
+	char uri[PATH_MAX + 96];
+	if (rmcp_entry_uri(f, e, uri, sizeof(uri)) > 0)
+		json_object_object_add(o, "uri", json_object_new_string(uri));
 	json_object_object_add(o, "bundle", json_object_new_int64(e->bundle));
 	json_object_object_add(o, "id", jstr(e->id));
 	json_object_object_add(o, "target", jstr(e->target));
@@ -376,13 +387,18 @@ static json_object *json_file(struct rmcp_file *const *files, size_t n, size_t i
 	json_object_object_add(o, "targets", t);
 	json_object *en = json_object_new_array();
 	for (size_t i = 0; i < f->n_entries; i++)
-		json_object_array_add(en, json_entry(&f->entries[i]));
+		json_object_array_add(en, json_entry(f, &f->entries[i]));
 	json_object_object_add(o, "entries", en);
 	if (f->n_kernels) {
 		json_object *k = json_object_new_array();
-		for (size_t i = 0; i < f->n_kernels; i++)
+		json_object *kd = json_object_new_array();
+		for (size_t i = 0; i < f->n_kernels; i++) {
+			char dm[1024];
 			json_object_array_add(k, json_object_new_string(f->kernels[i]));
+			json_object_array_add(kd, json_object_new_string(rmcp_demangle_or_self(f->kernels[i], dm, sizeof(dm))));
+		}
 		json_object_object_add(o, "kernels", k);
+		json_object_object_add(o, "kernels_demangled", kd);
 	}
 	if (f->container)
 		json_object_object_add(o, "container", json_object_new_boolean(true));

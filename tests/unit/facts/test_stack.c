@@ -29,7 +29,7 @@
 #include "stack.h"
 
 /* mksysroots.sh: the wheel-like libtorch_hip.so / librocblas.so are built for exactly these. */
-#define WHEEL_TARGETS "gfx1030 gfx1100 gfx900 gfx906 gfx908 gfx90a gfx942"
+#define WHEEL_TARGETS "gfx900 gfx906 gfx908 gfx90a gfx942 gfx1030 gfx1100"
 #define VENV_SITE "/home/user/venv/lib/python3.11/site-packages"
 
 static char fixtures[PATH_MAX];
@@ -417,7 +417,7 @@ static void test_coverage_rx5600xt(void **state)
 	assert_string_equal(l->targets, WHEEL_TARGETS);
 	l = lib(s, "torch", "miopen-kdb");
 	assert_int_equal(l->coverage, RMCP_COVERAGE_NONE);
-	assert_string_equal(l->targets, "gfx1030 gfx90a");
+	assert_string_equal(l->targets, "gfx90a gfx1030");
 	assert_int_equal(lib(s, "torch", "amdhip64")->coverage, RMCP_COVERAGE_NO_DEVICE_CODE);
 	/* libc10.so has no device code and no ROCm name: not listed. */
 	for (size_t i = 0; i < s->n_libs; i++)
