@@ -603,9 +603,29 @@ static void test_covers_generic(void **state)
 	assert_true(covers("gfx1039", 0, "gfx1039"));
 }
 
+/* Issue 12: lists for people are in gfx_target_version order, not text order. */
+static void test_target_cmp(void **state)
+{
+	(void)state;
+	static const char *const order[] = { "gfx803", "gfx900", "gfx906", "gfx90a:xnack+", "gfx942", "gfx1010",
+					     "gfx10-1-generic", "gfx1011", "gfx1030", "gfx10-3-generic",
+					     "gfx1100", "gfx1101", "gfx1201", "gfx9999" };
+	size_t n = sizeof(order) / sizeof(order[0]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n; k++) {
+			int c = rmcp_target_cmp(order[i], order[k]);
+			if ((i < k && c >= 0) || (i > k && c <= 0) || (i == k && c != 0))
+				fail_msg("%s vs %s: %d", order[i], order[k], c);
+		}
+	/* a token with a generic version sorts as its processor; ties by text */
+	assert_true(rmcp_target_cmp("gfx1030", "gfx1030@1") < 0);
+	assert_true(rmcp_target_cmp("gfx90a:xnack-", "gfx90a:xnack+") > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_target_cmp),
 		cmocka_unit_test(test_table_not_empty),
 		cmocka_unit_test(test_table_names_unique),
 		cmocka_unit_test(test_table_mach_unique),

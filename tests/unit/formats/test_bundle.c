@@ -735,8 +735,8 @@ static void test_scan_bundle_file(void **state)
 	assert_int_equal(f.format, RMCP_FMT_BUNDLE);
 	assert_int_equal(f.bundles, 2);
 	assert_int_equal(f.n_targets, 2);
-	assert_string_equal(f.targets[0], "gfx1030");	/* sorted */
-	assert_string_equal(f.targets[1], "gfx90a:xnack+");
+	assert_string_equal(f.targets[0], "gfx90a:xnack+");	/* version order */
+	assert_string_equal(f.targets[1], "gfx1030");
 	assert_int_equal(f.n_entries, 8);
 	assert_int_equal(f.entries[1].offset, b.offset[1]);
 	assert_int_equal(f.entries[5].offset, second + b.offset[1]);

@@ -1000,8 +1000,8 @@ static void test_scan_ccob_file(void **state)
 			assert_int_equal(f.format, RMCP_FMT_CCOB);
 			assert_int_equal(f.bundles, 1);
 			assert_int_equal(f.n_targets, 2);
-			assert_string_equal(f.targets[0], "gfx1030");
-			assert_string_equal(f.targets[1], "gfx90a:xnack+");
+			assert_string_equal(f.targets[0], "gfx90a:xnack+");	/* version order */
+			assert_string_equal(f.targets[1], "gfx1030");
 			assert_int_equal(f.n_entries, 3);
 			for (size_t i = 0; i < 3; i++) {
 				assert_true(f.entries[i].compressed);
