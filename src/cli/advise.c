@@ -212,7 +212,7 @@ int cmd_advise(int argc, char **argv)
 	}
 	if (!no_doctor) {
 		char cache[4096];
-		o.cache_dir = !no_cache && rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0 ? cache : NULL;
+		o.cache_dir = !no_cache && rmcp_cli_cache_dir("advise", cache, sizeof(cache)) ? cache : NULL;
 		o.torch_dirs = torch.v;
 		o.python_paths = python.v;
 		if ((status = run_doctor(&o, &in)) != 0)

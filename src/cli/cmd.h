@@ -83,6 +83,14 @@ int rmcp_profile_arg(const struct rmcp_cmd_help *cmd, struct rmcp_profile_args *
  * on stderr and -1. */
 int rmcp_check_dir(const char *cmd, const char *opt, const char *dir);
 
+/*
+ * The user's cache directory (cache.h: $XDG_CACHE_HOME/rmcp) if there is one rmcp may use:
+ * absent (created when first written) or a directory of the user's that nobody else can
+ * write (fsutil.h). Otherwise one warning on stderr, the first time only, and false: the
+ * command runs without the cache.
+ */
+bool rmcp_cli_cache_dir(const char *cmd, char *buf, size_t cap);
+
 /* Print "rmcp: <cmd>: message" to stderr. */
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

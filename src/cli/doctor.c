@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "cmd.h"
+#include "fsutil.h"
 #include "opts.h"
 #include "report_doctor.h"
 #include "verdict.h"
@@ -86,30 +87,18 @@ static int render(FILE *out, enum format fmt, const struct rmcp_diagnosis *d, bo
 	return rmcp_report_doctor_text(out, d, &st);
 }
 
-/* Write to path.tmp.PID and rename it over path, so a collector never reads half a file. */
-static int render_file(const char *path, enum format fmt, const struct rmcp_diagnosis *d, bool verbose)
+/* Finish a report opened with rmcp_safe_open (fsutil.h: a temporary file in the target's
+ * directory, fsync, rename), so a collector never reads half a file. */
+static int render_file(struct rmcp_safe_file *sf, const char *path, enum format fmt,
+		       const struct rmcp_diagnosis *d, bool verbose)
 {
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		rmcp_error("doctor", "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		int e = errno;
-		rmcp_error("doctor", "%s: %s", tmp, strerror(e));
-		return -e;
-	}
-	int rc = render(f, fmt, d, verbose);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc < 0) {
-		rmcp_error("doctor", "writing %s: %s", path, strerror(-rc));
-		unlink(tmp);
-	}
+	int rc = render(sf->f, fmt, d, verbose);
+	if (rc < 0)
+		rmcp_safe_abort(sf);
+	else
+		rc = rmcp_safe_commit(sf);
+	if (rc < 0)
+		rmcp_error("doctor", "writing %s: %s", path, rmcp_strerror(rc));
 	return rc;
 }
 
@@ -206,27 +195,45 @@ int cmd_doctor(int argc, char **argv)
 			goto out;
 		}
 	char cache[4096];
-	o.cache_dir = !no_cache && rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0 ? cache : NULL;
+	o.cache_dir = !no_cache && rmcp_cli_cache_dir("doctor", cache, sizeof(cache)) ? cache : NULL;
 	o.torch_dirs = torch.v;
 	o.python_paths = python.v;
 
+	/* The output is checked (and its temporary file made) before minutes of scanning. */
+	struct rmcp_safe_file sf;
+	int rc;
+	if (output && (rc = rmcp_safe_open(&sf, output, 0666, true)) < 0) {
+		rmcp_error("doctor", "--output %s: %s", output, rmcp_strerror(rc));
+		status = RMCP_EXIT_IO;
+		goto out;
+	}
 	/* Tens of KiB of facts: on the heap (sysfs.h). */
 	struct rmcp_diagnosis *d = calloc(1, sizeof(*d));
 	if (!d) {
 		rmcp_error("doctor", "out of memory");
 		status = RMCP_EXIT_IO;
+		if (output)
+			rmcp_safe_abort(&sf);
 		goto out;
 	}
 	struct rmcp_err err = { 0 };
-	int rc = rmcp_diagnose(&o, d, &err);
+	rc = rmcp_diagnose(&o, d, &err);
 	if (rc < 0) {
+		if (output)
+			rmcp_safe_abort(&sf);
 		rmcp_error("doctor", "%s", err.msg[0] ? err.msg : rmcp_strerror(rc));
 		status = RMCP_EXIT_IO;
 	} else {
+		/* The scan cache is an optimisation: one line when it could not be used. */
+		for (size_t i = 0; i < d->n_stacks; i++)
+			if (d->stacks[i] && d->stacks[i]->cache_error[0]) {
+				rmcp_error("doctor", "warning: %s", d->stacks[i]->cache_error);
+				break;
+			}
 		status = rmcp_verdict_exit_code(d->result.verdict);
 		rmcp_doc_cite_result(&d->result);
 		if (output) {
-			if (render_file(output, fmt, d, verbose) < 0)
+			if (render_file(&sf, output, fmt, d, verbose) < 0)
 				status = RMCP_EXIT_IO;
 		} else if (render(stdout, fmt, d, verbose) < 0) {
 			status = RMCP_EXIT_IO;

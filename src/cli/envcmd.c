@@ -117,7 +117,7 @@ int cmd_env(int argc, char **argv)
 		goto out;
 	char preload[4096], cache[4096];
 	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
-	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
+	bool have_cache = rmcp_cli_cache_dir("env", cache, sizeof(cache));
 	struct rmcp_profile_opts po = {
 		.sysroot = args.sysroot,
 		.envp = environ,

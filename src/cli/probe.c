@@ -200,7 +200,7 @@ int cmd_probe(int argc, char **argv)
 	struct rmcp_err merr = { 0 };
 	bool have_m = rmcp_machine_read(&mo, m, &merr) == 0;
 	char cache[4096];
-	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
+	bool have_cache = rmcp_cli_cache_dir("probe", cache, sizeof(cache));
 	int prc = rmcp_probe_cached(&po, have_m ? m : NULL, have_cache ? cache : NULL, !no_cache, r, &err);
 	rmcp_progress_end(&prog);
 	if (prc < 0) {

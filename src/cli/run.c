@@ -380,7 +380,7 @@ int cmd_run(int argc, char **argv)
 	}
 	char preload[4096], cache[4096], probe_cache[4096];
 	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
-	bool have_cache = rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0;
+	bool have_cache = rmcp_cli_cache_dir("run", cache, sizeof(cache));
 	snprintf(probe_cache, sizeof(probe_cache), "%s", cache);
 	struct rmcp_profile_opts po = {
 		.sysroot = o.a.sysroot,

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cmd.h"
+#include "error.h"
 #include "opts.h"
 #include "profile.h"
 #include "fsutil.h"
@@ -27,6 +29,22 @@ int rmcp_strlist_add(struct rmcp_strlist *l, const char *s)
 	l->v[l->n++] = s;
 	l->v[l->n] = NULL;
 	return 0;
+}
+
+extern char **environ;
+
+bool rmcp_cli_cache_dir(const char *cmd, char *buf, size_t cap)
+{
+	static bool warned;
+	if (rmcp_cache_default_dir(environ, buf, cap) < 0)
+		return false;
+	int rc = rmcp_cache_dir_check(buf);
+	if (rc == 0 || rc == -ENOENT)
+		return true;
+	if (!warned)
+		rmcp_error(cmd, "warning: cache %s: %s; running without the cache", buf, rmcp_strerror(rc));
+	warned = true;
+	return false;
 }
 
 int rmcp_check_dir(const char *cmd, const char *opt, const char *dir)

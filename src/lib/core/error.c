@@ -24,6 +24,10 @@ static const char *rmcp_errname(enum rmcp_errcode code)
 		return "optional library not available";
 	case RMCP_E_CHANGED:
 		return "file changed while being read";
+	case RMCP_E_NOTREG:
+		return "not a regular file (rmcp replaces only regular files, never through a symbolic link)";
+	case RMCP_E_UNTRUSTED:
+		return "not owned by the user, or writable by others";
 	case RMCP_E_END:
 		break;
 	}

@@ -26,6 +26,8 @@ enum rmcp_errcode {
 	RMCP_E_DECOMPRESS,		/* the compressed stream is corrupt */
 	RMCP_E_NOLIB,			/* an optional library needed for this input is missing */
 	RMCP_E_CHANGED,			/* the file shrank or vanished while it was being read */
+	RMCP_E_NOTREG,			/* a file rmcp would write exists and is not a regular file */
+	RMCP_E_UNTRUSTED,		/* a cache not owned by the user, or writable by others */
 	RMCP_E_END
 };
 

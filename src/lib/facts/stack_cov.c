@@ -123,9 +123,11 @@ int rmcp_cov_begin(const struct rmcp_sr *sr, const struct rmcp_stack_opts *opts,
 	}
 	c->eff_differs = strcmp(c->real.proc, c->eff.proc) != 0 || c->real.xnack != c->eff.xnack ||
 			 c->real.sramecc != c->eff.sramecc;
-	if (opts->cache_dir && rmcp_cache_open(opts->cache_dir, &c->cache) < 0) {
+	int crc;
+	if (opts->cache_dir && (crc = rmcp_cache_open(opts->cache_dir, &c->cache)) < 0) {
 		c->cache = NULL;
-		snprintf(s->cache_error, sizeof(s->cache_error), "cache %s: out of memory", opts->cache_dir);
+		snprintf(s->cache_error, sizeof(s->cache_error), "scan cache %.80s: %s; running without it",
+			 opts->cache_dir, rmcp_strerror(crc));
 	}
 	if (sr->root[0])
 		snap_load(c);

@@ -178,11 +178,12 @@ static void load(struct rmcp_cache *c)
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/" CACHE_FILE, c->dir) >= (int)sizeof(path))
 		return;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* A regular file of ours, not a link, a FIFO or someone else's plant (fsutil.h). */
+	int fd = rmcp_cache_entry_open(path);
 	if (fd < 0)
 		return;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	if (fstat(fd, &st) != 0 || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > CACHE_MAX_BYTES) {
 		close(fd);
 		return;
@@ -231,6 +232,10 @@ static void load(struct rmcp_cache *c)
 
 int rmcp_cache_open(const char *dir, struct rmcp_cache **out)
 {
+	/* A directory someone else can write to is no cache: entries there may be planted. */
+	int rc = rmcp_cache_dir_check(dir);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
 	struct rmcp_cache *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -324,23 +329,16 @@ static int write_entry(FILE *f, const struct entry *e)
 
 static int write_back(struct rmcp_cache *c)
 {
-	int rc = rmcp_mkdir_p(c->dir);
+	int rc = rmcp_cache_dir_prepare(c->dir);
 	if (rc < 0)
 		return rc;
-	char tmp[PATH_MAX], final[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s/." CACHE_FILE ".XXXXXX", c->dir) >= (int)sizeof(tmp) ||
-	    snprintf(final, sizeof(final), "%s/" CACHE_FILE, c->dir) >= (int)sizeof(final))
+	char final[PATH_MAX];
+	if (snprintf(final, sizeof(final), "%s/" CACHE_FILE, c->dir) >= (int)sizeof(final))
 		return -ENAMETOOLONG;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		unlink(tmp);
+	struct rmcp_safe_file sf;
+	if ((rc = rmcp_safe_open(&sf, final, 0600, false)) < 0)
 		return rc;
-	}
+	FILE *f = sf.f;
 	rc = fprintf(f, CACHE_MAGIC "%s\n", RMCP_VERSION) < 0 ? -EIO : 0;
 	/* Entries used in this run first; stale ones fill the rest of the budget. */
 	size_t written = 0;
@@ -350,15 +348,11 @@ static int write_back(struct rmcp_cache *c)
 				rc = write_entry(f, &c->e[i]);
 				written++;
 			}
-	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-		rc = -errno;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, final) != 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	if (rc < 0) {
+		rmcp_safe_abort(&sf);
+		return rc;
+	}
+	return rmcp_safe_commit(&sf);
 }
 
 int rmcp_cache_close(struct rmcp_cache *c)

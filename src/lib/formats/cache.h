@@ -4,7 +4,8 @@
  * libraries. One text file per cache directory (scan-cache-v1), loaded whole, written back
  * atomically (temporary file in the same directory, fsync, rename) when something changed.
  *
- * Trust: an entry is used only if the file's size, mtime and ctime (nanoseconds), inode and
+ * Trust (issue 13): the directory must be the user's and writable by nobody else, and the
+ * file a regular file of the user's (fsutil.h), or there is no cache. An entry is used only if the file's size, mtime and ctime (nanoseconds), inode and
  * device all equal what was recorded, the file header names this rmcp version, and the
  * entry's own FNV-1a checksum and every field parse; anything else is ignored (and dropped at
  * the next write). ctime is in the key because `touch -d` can put mtime back, never ctime.
@@ -30,7 +31,9 @@ struct rmcp_cached_scan {
 struct rmcp_cache;
 
 /* Open (and load) the cache in dir; a missing, unreadable or foreign file is an empty cache.
- * Returns 0 or -ENOMEM. Nothing is created until rmcp_cache_close writes. */
+ * Returns 0, -ENOMEM, or (no cache at all) -RMCP_E_UNTRUSTED when dir is not owned by the
+ * user or is writable by others, -ENOTDIR, or another -errno of stat(dir) but ENOENT.
+ * Nothing is created until rmcp_cache_close writes. */
 int rmcp_cache_open(const char *dir, struct rmcp_cache **out);
 
 /* The entry for path if its recorded identity equals st (from stat(2) of path). */

@@ -227,8 +227,10 @@ int rmcp_isa_report_decode(const void *buf, size_t len, struct rmcp_isa_report *
  */
 int rmcp_isa_cache_dir(const char *xdg_cache_home, const char *home, char *buf, size_t size);
 
-/* Load a cached report (-ENOENT if absent; a corrupt entry is an error, not a crash) or
- * store one (mkdir -p, write to a temporary file, rename: readers never see half a file). */
+/* Load a cached report (-ENOENT if absent; a corrupt entry, or one whose recorded key is not
+ * key, is an error, not a crash; -RMCP_E_UNTRUSTED for a directory or entry not the user's
+ * alone) or store one (mkdir -p, a temporary file by fsutil.h's rmcp_safe_write, rename:
+ * readers never see half a file). */
 int rmcp_isa_cache_load(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 			struct rmcp_isa_report *out, struct rmcp_err *err);
 int rmcp_isa_cache_store(const char *dir, const char key[RMCP_ISA_KEY_LEN],

@@ -12,6 +12,10 @@
  *           | u64 addr, size, n_insns, n_invalid, n_differs, n_undecodable, n_unknown
  *           | [has_first: u64 addr, u8 kind, u8 len, bytes[len], str text, str real_text]
  *   str: u16 length + bytes (no NUL)
+ *
+ * A cache file holds its key, '\n', then the encoding (rmcp_isa_cache_load). The directory
+ * must be the user's and writable by nobody else, each entry a regular file of the user's
+ * (fsutil.h): the verdicts decide what librmcp.so's guard lets run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "fsutil.h"
 #include "bytes.h"
 #include "isa.h"
@@ -352,6 +357,12 @@ static int entry_path(const char *dir, const char key[RMCP_ISA_KEY_LEN], char *b
 	return n < 0 || (size_t)n >= size ? -RMCP_E_LIMIT : 0;
 }
 
+/*
+ * A cache file is the key it was stored under, a newline, then the encoded report. The key
+ * is the code object's content hash (with the GPU, flags and table version): an entry whose
+ * first line is not the key asked for is ignored, so a file copied or renamed to another
+ * key, or written by another rmcp, never speaks for a code object it was not made from.
+ */
 int rmcp_isa_cache_load(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 			struct rmcp_isa_report *out, struct rmcp_err *err)
 {
@@ -361,29 +372,38 @@ int rmcp_isa_cache_load(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 	rmcp_err_clear(err);
 	if (rc < 0)
 		return rmcp_err_set(err, rc, "bad ISA cache key or directory");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if ((rc = rmcp_cache_dir_check(dir)) < 0)
+		return rmcp_err_set(err, rc, "%s: %s", dir, rmcp_strerror(rc));
+	int fd = rmcp_cache_entry_open(path);
 	if (fd < 0)
-		return rmcp_err_set(err, -errno, "%s: %s", path, strerror(errno));
+		return rmcp_err_set(err, fd, "%s: %s", path, rmcp_strerror(fd));
 	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size < 0 || (uint64_t)st.st_size > MAX_CACHE_FILE) {
+	if (fstat(fd, &st) < 0 || st.st_size < RMCP_ISA_KEY_LEN || (uint64_t)st.st_size > MAX_CACHE_FILE) {
 		close(fd);
 		return rmcp_err_set(err, -RMCP_E_LIMIT, "%s: not a plausible cache entry", path);
 	}
 	size_t n = (size_t)st.st_size, got = 0;
-	uint8_t *b = malloc(n ? n : 1);
+	uint8_t *b = malloc(n);
 	if (!b) {
 		close(fd);
 		return rmcp_err_set(err, -ENOMEM, "out of memory");
 	}
 	while (got < n) {
 		ssize_t k = read(fd, b + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
 		if (k <= 0)
 			break;
 		got += (size_t)k;
 	}
 	close(fd);
-	rc = got == n ? rmcp_isa_report_decode(b, n, out, err) :
-			rmcp_err_set(err, -EIO, "%s: short read", path);
+	const size_t head = RMCP_ISA_KEY_LEN;	/* 48 hex digits and '\n' */
+	if (got != n)
+		rc = rmcp_err_set(err, -EIO, "%s: short read", path);
+	else if (memcmp(b, key, head - 1) != 0 || b[head - 1] != '\n')
+		rc = rmcp_err_set(err, -RMCP_E_FORMAT, "%s: entry made for another key", path);
+	else
+		rc = rmcp_isa_report_decode(b + head, n - head, out, err);
 	free(b);
 	if (rc < 0)
 		rmcp_err_prefix(err, "%s", path);
@@ -393,40 +413,29 @@ int rmcp_isa_cache_load(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 int rmcp_isa_cache_store(const char *dir, const char key[RMCP_ISA_KEY_LEN],
 			 const struct rmcp_isa_report *r, struct rmcp_err *err)
 {
-	char path[4096], tmp[4160];
+	char path[4096];
 	void *buf;
 	size_t len;
 	int rc = entry_path(dir, key, path, sizeof(path));
 	rmcp_err_clear(err);
 	if (rc < 0)
 		return rmcp_err_set(err, rc, "bad ISA cache key or directory");
-	if ((rc = rmcp_mkdir_p(dir)) < 0)
+	if ((rc = rmcp_cache_dir_prepare(dir)) < 0)
 		return rmcp_err_set(err, rc, "%s: %s", dir, rmcp_strerror(rc));
 	if ((rc = rmcp_isa_report_encode(r, &buf, &len)) < 0)
 		return rmcp_err_set(err, rc, "out of memory");
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
+	uint8_t *file = malloc(RMCP_ISA_KEY_LEN + len);
+	if (!file) {
 		free(buf);
-		return rmcp_err_set(err, rc, "%s: %s", tmp, strerror(-rc));
+		return rmcp_err_set(err, -ENOMEM, "out of memory");
 	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t k = write(fd, (const uint8_t *)buf + done, len - done);
-		if (k <= 0)
-			break;
-		done += (size_t)k;
-	}
+	memcpy(file, key, RMCP_ISA_KEY_LEN - 1);
+	file[RMCP_ISA_KEY_LEN - 1] = '\n';
+	memcpy(file + RMCP_ISA_KEY_LEN, buf, len);
 	free(buf);
-	rc = done == len ? 0 : -EIO;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
-		return rmcp_err_set(err, rc, "%s: %s", path, strerror(-rc));
-	}
+	rc = rmcp_safe_write(path, file, RMCP_ISA_KEY_LEN + len, 0600);
+	free(file);
+	if (rc < 0)
+		return rmcp_err_set(err, rc, "%s: %s", path, rmcp_strerror(rc));
 	return 0;
 }

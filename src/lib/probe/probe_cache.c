@@ -184,7 +184,10 @@ int rmcp_probe_cache_load(const char *dir, const char *key, const char *hex, dou
 	char path[4096];
 	if (!dir || cache_path(dir, hex, path, sizeof(path)) < 0)
 		return 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Only the user's own cache, and only a regular file of the user's (fsutil.h). */
+	if (rmcp_cache_dir_check(dir) < 0)
+		return 0;
+	int fd = rmcp_cache_entry_open(path);
 	if (fd < 0)
 		return 0;
 	char *text = malloc(MAX_FILE + 1);
@@ -249,21 +252,14 @@ int rmcp_probe_cache_load(const char *dir, const char *key, const char *hex, dou
 int rmcp_probe_cache_store(const char *dir, const char *key, const char *hex,
 			   const struct rmcp_probe_result *r)
 {
-	char path[4096], tmp[4200];
+	char path[4096];
 	int rc = cache_path(dir, hex, path, sizeof(path));
-	if (rc < 0 || (rc = rmcp_mkdir_p(dir)) < 0)
+	if (rc < 0 || (rc = rmcp_cache_dir_prepare(dir)) < 0)
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		unlink(tmp);
+	struct rmcp_safe_file sf;
+	if ((rc = rmcp_safe_open(&sf, path, 0600, false)) < 0)
 		return rc;
-	}
+	FILE *f = sf.f;
 	fprintf(f, MAGIC "%s\nT %lld\nW %.3f\n", RMCP_VERSION, (long long)time(NULL), r->timeout_s);
 	for (const char *k = key; *k;) {
 		const char *nl = strchr(k, '\n');
@@ -311,14 +307,11 @@ int rmcp_probe_cache_store(const char *dir, const char *key, const char *hex,
 	}
 	if (r->done)
 		fputs("D\n", f);
-	rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -errno;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	if (ferror(f)) {
+		rmcp_safe_abort(&sf);
+		return -EIO;
+	}
+	return rmcp_safe_commit(&sf);
 }
 
 int rmcp_probe_cached(const struct rmcp_probe_opts *o, const struct rmcp_machine *m,
