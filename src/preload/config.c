@@ -46,13 +46,19 @@ static void note_bad(struct rmcp_config *c, const char *name, const char *value)
 	snprintf(c->bad[c->n_bad++], sizeof(c->bad[0]), "%s=%.48s", name, value);
 }
 
-static void copy_path(char *dst, size_t cap, const char *src)
+/* A path that does not fit is refused whole, never cut: the first 511 bytes of a longer path
+ * name another file (issue 13). Returns false, noting name for a warning, when it does not. */
+static bool copy_path(struct rmcp_config *c, char *dst, size_t cap, const char *name, const char *src)
 {
-	size_t n = strlen(src);
-	if (n >= cap)
-		n = cap - 1;	/* a longer path cannot be opened anyway; open() then fails */
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	size_t n = strnlen(src, cap);
+	dst[0] = '\0';
+	if (n >= cap) {
+		if (c->n_too_long < sizeof(c->too_long) / sizeof(c->too_long[0]))
+			c->too_long[c->n_too_long++] = name;
+		return false;
+	}
+	memcpy(dst, src, n + 1);
+	return true;
 }
 
 void rmcp_config_parse(struct rmcp_config *c, const char *(*get)(const char *name))
@@ -87,7 +93,7 @@ void rmcp_config_parse(struct rmcp_config *c, const char *(*get)(const char *nam
 	if (v && *v) {
 		c->verbose = true;
 		if (strcmp(v, "stderr") != 0)
-			copy_path(c->log_path, sizeof(c->log_path), v);
+			copy_path(c, c->log_path, sizeof(c->log_path), "RMCP_LOG", v);	/* else stderr */
 	}
 	/* Per-kernel ISA verdicts are cached by code-object hash so a PyTorch start-up does not
 	 * re-check gigabytes (issue 4); RMCP_ISA_CACHE=off or a directory overrides the XDG one. */
@@ -95,7 +101,7 @@ void rmcp_config_parse(struct rmcp_config *c, const char *(*get)(const char *nam
 	if (v && strcmp(v, "off") == 0)
 		c->isa_cache[0] = '\0';
 	else if (v && *v)
-		copy_path(c->isa_cache, sizeof(c->isa_cache), v);
+		copy_path(c, c->isa_cache, sizeof(c->isa_cache), "RMCP_ISA_CACHE", v);	/* else none */
 	else if (rmcp_isa_cache_dir(get("XDG_CACHE_HOME"), get("HOME"), c->isa_cache,
 				    sizeof(c->isa_cache)) < 0)
 		c->isa_cache[0] = '\0';
@@ -106,7 +112,8 @@ void rmcp_config_parse(struct rmcp_config *c, const char *(*get)(const char *nam
 		else if (strcmp(v, "0") != 0)
 			note_bad(c, "RMCP_STATS", v);
 	}
+	/* A sysroot that cannot be held would make the guard judge another machine: it is off. */
 	v = get("RMCP_SYSROOT");
-	if (v && *v)
-		copy_path(c->sysroot, sizeof(c->sysroot), v);
+	if (v && *v && !copy_path(c, c->sysroot, sizeof(c->sysroot), "RMCP_SYSROOT", v))
+		c->guard = RMCP_GUARD_OFF;
 }

@@ -6,9 +6,11 @@
  * PyTorch start-up does not re-check gigabytes. Runs at registration, under the guard's
  * registration lock (guard.h), never at launch.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "error.h"
 #include "guard.h"
 #include "isa.h"
 #include "preload.h"
@@ -37,8 +39,18 @@ static void judge_object(const void *co, size_t len, const struct rmcp_target_id
 
 	char key[RMCP_ISA_KEY_LEN];
 	bool cache = rmcp_cfg.isa_cache[0] && rmcp_isa_cache_key(co, len, real, flags, key) == 0;
-	if (cache && rmcp_isa_cache_load(rmcp_cfg.isa_cache, key, &last.r, NULL) == 0)
+	int lrc = cache ? rmcp_isa_cache_load(rmcp_cfg.isa_cache, key, &last.r, NULL) : -ENOENT;
+	if (lrc == 0)
 		return;
+	/* A directory others can write to could hold planted verdicts: say so once, then
+	 * judge every object without the cache (issue 13). */
+	if (lrc == -RMCP_E_UNTRUSTED || lrc == -ENOTDIR) {
+		rmcp_log(RMCP_WARN, "ISA verdict cache ", rmcp_cfg.isa_cache,
+			 lrc == -ENOTDIR ? ": not a directory; not used"
+					 : ": not owned by this user or writable by others; not used");
+		rmcp_cfg.isa_cache[0] = '\0';
+		cache = false;
+	}
 	last.rc = rmcp_isa_check(co, len, real, flags, &last.r, NULL);
 	if (last.rc == 0 && cache)
 		(void)rmcp_isa_cache_store(rmcp_cfg.isa_cache, key, &last.r, NULL);

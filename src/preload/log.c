@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "error.h"
+#include "fsutil.h"
 #include "banned.h"
 
 struct rmcp_stat rmcp_stats[RMCP_HOOK_COUNT];
@@ -140,10 +142,10 @@ void rmcp_log_open(void)
 {
 	if (!rmcp_cfg.log_path[0])
 		return;
+	/* O_NONBLOCK while opening: a FIFO without a reader must not hang every preloaded
+	 * process (issue 13); then only a regular file, not through a link (fsutil.h). */
 	int saved = errno;
-	int fd = open(rmcp_cfg.log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-		      0644);
-	int e = errno;
+	int fd = rmcp_open_append_regular(rmcp_cfg.log_path);
 	errno = saved;
 	if (fd < 0) {
 		char path[sizeof(rmcp_cfg.log_path)];
@@ -154,7 +156,7 @@ void rmcp_log_open(void)
 		rmcp_line_str(&l, "cannot open RMCP_LOG=");
 		rmcp_line_str(&l, path);
 		rmcp_line_str(&l, ": ");
-		rmcp_line_str(&l, strerror(e));
+		rmcp_line_str(&l, fd == -RMCP_E_NOTREG ? "not a regular file" : strerror(-fd));
 		rmcp_line_str(&l, "; logging to stderr");
 		rmcp_line_emit(&l, RMCP_WARN);
 		return;

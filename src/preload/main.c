@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "guard.h"
 #include "version.h"
@@ -57,6 +58,13 @@ static void init_once(void)
 	rmcp_log_open();
 	for (size_t i = 0; i < rmcp_cfg.n_bad; i++)
 		rmcp_log(RMCP_WARN, "ignoring ", rmcp_cfg.bad[i], ": not a value librmcp knows");
+	for (size_t i = 0; i < rmcp_cfg.n_too_long; i++) {
+		const char *n = rmcp_cfg.too_long[i];
+		rmcp_log(RMCP_WARN, "ignoring ", n,
+			 strcmp(n, "RMCP_SYSROOT") == 0 ? ": longer than 511 bytes; guard off (it would judge another machine)" :
+			 strcmp(n, "RMCP_LOG") == 0 ? ": longer than 511 bytes; logging to stderr" :
+			 ": longer than 511 bytes; no ISA verdict cache");
+	}
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	if (rmcp_log_verbose()) {
 		struct rmcp_line l;

@@ -40,6 +40,10 @@ struct rmcp_config {
 	/* Values that were set but not understood, reported once the log is open. */
 	char bad[4][96];
 	size_t n_bad;
+	/* Paths longer than their buffer (RMCP_LOG, RMCP_ISA_CACHE, RMCP_SYSROOT): refused, not
+	 * cut (a cut path names another file, another machine), one warning each. */
+	const char *too_long[3];
+	size_t n_too_long;
 };
 
 extern struct rmcp_config rmcp_cfg;

@@ -422,6 +422,26 @@ static void test_config(void **state)
 	assert_false(c.stats);
 	assert_int_equal(c.n_bad, 3);
 	assert_string_equal(c.bad[0], "RMCP_GUARD=Block");
+	/* issue 13: a path longer than its buffer is refused whole, never cut; a sysroot that
+	 * cannot be held turns the guard off rather than judging another machine */
+	static char longp[600];
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	const char *const toolong[] = { "RMCP_GUARD", "block", "RMCP_LOG", longp, "RMCP_ISA_CACHE", longp,
+					"RMCP_SYSROOT", longp, NULL };
+	cfg_table = toolong;
+	rmcp_config_parse(&c, table_get);
+	assert_string_equal(c.log_path, "");
+	assert_string_equal(c.isa_cache, "");
+	assert_string_equal(c.sysroot, "");
+	assert_int_equal(c.guard, RMCP_GUARD_OFF);
+	assert_int_equal(c.n_too_long, 3);
+	assert_string_equal(c.too_long[2], "RMCP_SYSROOT");
+	longp[511] = '\0';	/* 511 bytes fit */
+	rmcp_config_parse(&c, table_get);
+	assert_int_equal(c.n_too_long, 0);
+	assert_int_equal(strlen(c.sysroot), 511);
+	assert_int_equal(c.guard, RMCP_GUARD_BLOCK);
 }
 
 int main(void)
