@@ -91,6 +91,10 @@ int rmcp_check_dir(const char *cmd, const char *opt, const char *dir);
  */
 bool rmcp_cli_cache_dir(const char *cmd, char *buf, size_t cap);
 
+/* If a probe was interrupted by SIGINT, SIGTERM or SIGHUP (probe.h), end rmcp with that
+ * signal, as the shell expects of an interrupted command; else return. */
+void rmcp_cli_end_if_interrupted(void);
+
 /* Print "rmcp: <cmd>: message" to stderr. */
 void rmcp_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

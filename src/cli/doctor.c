@@ -42,7 +42,8 @@ static const struct rmcp_opt doctor_opts[] = {
 	  "text (default), json, or prometheus (node_exporter textfile format)"),
 	RMCP_OPT('o', "output", "FILE",
 	  "write the report to FILE atomically (temporary file, then rename),\n"
-	  "as node_exporter's textfile collector needs"),
+	  "as node_exporter's textfile collector needs; FILE must be absent\n"
+	  "or a regular file (not a link, device or FIFO); - is stdout"),
 	RMCP_OPT('n', "no-cache", NULL,
 	  "scan every library again instead of using the scan cache\n"
 	  "($XDG_CACHE_HOME/rmcp, keyed by path, size and mtime)"),

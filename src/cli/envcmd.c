@@ -151,6 +151,7 @@ int cmd_env(int argc, char **argv)
 	rmcp_progress_end(&prog);
 	if (rrc < 0) {
 		rmcp_error("env", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
+		rmcp_cli_end_if_interrupted();
 		goto out;
 	}
 	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!args.guard || strcmp(args.guard, "off") != 0))

@@ -205,6 +205,7 @@ int cmd_probe(int argc, char **argv)
 	rmcp_progress_end(&prog);
 	if (prc < 0) {
 		rmcp_error("probe", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
+		rmcp_cli_end_if_interrupted();
 		goto out;
 	}
 render:

@@ -7,9 +7,10 @@
  * so exit status, signals, the terminal and job control are the command's own. With it,
  * rmcp stays as the parent: it passes the command's stderr through unchanged while watching
  * it for ROCr's fault text, forwards the signals it is sent, and runs the command once more
- * on the CPU if it died of a GPU fault. A command killed by signal N makes rmcp exit with
- * 128+N, as shells report it (rmcp does not re-raise the signal: a SIGSEGV or SIGABRT of the
- * command would otherwise make rmcp itself dump core).
+ * on the CPU if it died of a GPU fault. It passes stderr through until every process holding
+ * it has closed it, so a background writer never meets a closed pipe (issue 13). A command
+ * killed by signal N makes rmcp exit with 128+N, as shells report it (rmcp does not re-raise
+ * the signal: a SIGSEGV or SIGABRT of the command would otherwise make rmcp itself dump core).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -60,7 +60,9 @@ static const struct rmcp_opt run_opts[] = {
 	RMCP_OPT('r', "retry-on-gpu-fault", NULL,
 	  "stay as CMD's parent; if it dies printing a GPU memory fault\n"
 	  "(ROCr's \"Memory access fault by GPU node\", an aperture\n"
-	  "violation), run it once more on the CPU"),
+	  "violation), run it once more on the CPU; rmcp ends when CMD\n"
+	  "has ended and every process holding its stderr has closed it.\n"
+	  "With --device cpu it does nothing (a note says so)"),
 	RMCP_PROFILE_OPT_ROWS,
 	{ 0 },
 };
@@ -218,79 +220,99 @@ struct outcome {
 	char fault[512];
 };
 
-/*
- * Run argv under supervision: stderr passed through byte for byte and scanned; signals
- * sent to rmcp by a process (kill, systemd, Slurm) forwarded to the command. Signals from
- * the terminal (si_code SI_KERNEL) already reached the command, which is in the same
- * foreground process group, so they are not sent twice.
- */
-static int supervise(char **argv, char **envp, struct outcome *out)
+/* Pass through one read of the command's stderr, scanning it when scan is given. Returns
+ * >0 bytes passed, 0 at end of file (every writer closed it), -1 nothing there now. */
+static ssize_t pass_stderr(int fd, struct rmcp_sigscan *scan)
 {
-	int err_pipe[2];
-	if (pipe2(err_pipe, O_CLOEXEC) != 0)
-		return -errno;
-	pid_t pid = spawn(argv, envp, err_pipe[1]);
-	close(err_pipe[1]);
-	if (pid < 0) {
-		close(err_pipe[0]);
-		return (int)pid;
+	char buf[8192];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n > 0) {
+		write_all(2, buf, (size_t)n);
+		if (scan)
+			rmcp_sigscan_feed(scan, buf, (size_t)n);
+		return n;
 	}
+	return n == 0 ? 0 : -1;
+}
+
+static bool ends_rmcp(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/* Forward the signals noted since the last call to pid; with no command running (pid 0),
+ * a terminating one ends the wait instead (returns true). */
+static bool forward_signals(pid_t pid)
+{
+	struct sig_note note;
+	bool stop = false;
+	while (read(sig_pipe[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {
+		if (note.sig == SIGCHLD)
+			continue;
+		if (pid <= 0)
+			stop = stop || ends_rmcp(note.sig);
+		else if (note.code <= 0)	/* SI_USER, SI_QUEUE, SI_TKILL: a process sent it */
+			kill(pid, note.sig);
+	}
+	return stop;
+}
+
+/*
+ * Run argv under supervision until it ends: stderr (the pipe err_r/err_w, which rmcp keeps
+ * open for a second run) passed through byte for byte and scanned; signals sent to rmcp by
+ * a process (kill, systemd, Slurm) forwarded to the command. Signals from the terminal
+ * (si_code SI_KERNEL) already reached the command, which is in the same foreground process
+ * group, so they are not sent twice. What the command wrote before it ended is passed and
+ * scanned before this returns; what its background processes write later is passed by
+ * drain_stderr.
+ */
+static int supervise(char **argv, char **envp, int err_r, int err_w, struct outcome *out)
+{
+	pid_t pid = spawn(argv, envp, err_w);
+	if (pid < 0)
+		return (int)pid;
 	struct rmcp_sigscan scan;
 	rmcp_sigscan_init(&scan);
-	struct pollfd p[2] = { { err_pipe[0], POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
-	bool reaped = false;
+	struct pollfd p[2] = { { err_r, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
 	int st = 0;
-	struct timespec reaped_at = { 0, 0 };
-	char buf[8192];
-	while (!reaped || p[0].fd >= 0) {
-		/* After the command ended, its stderr may be held open by something it started:
-		 * drain what is there (at most about 2 s of it), then stop. */
-		int rc = poll(p, 2, reaped ? 100 : -1);
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid || (w < 0 && errno == ECHILD))
+			break;
+		int rc = poll(p, 2, -1);
 		if (rc < 0 && errno != EINTR)
 			break;
-		if (reaped) {
-			struct timespec now;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (rc == 0 || now.tv_sec - reaped_at.tv_sec > 2)
-				break;
-		}
-		if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t n = read(p[0].fd, buf, sizeof(buf));
-			if (n > 0) {
-				write_all(2, buf, (size_t)n);
-				rmcp_sigscan_feed(&scan, buf, (size_t)n);
-			} else if (n == 0 || errno != EINTR) {
-				close(p[0].fd);
-				p[0].fd = -1;
-			}
-		}
-		if (p[1].revents & POLLIN) {
-			struct sig_note note;
-			while (read(sig_pipe[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {
-				if (note.sig == SIGCHLD || reaped)
-					continue;
-				if (note.code <= 0)	/* SI_USER, SI_QUEUE, SI_TKILL: a process sent it */
-					kill(pid, note.sig);
-			}
-		}
-		if (!reaped) {
-			pid_t w = waitpid(pid, &st, WNOHANG);
-			if (w == pid) {
-				reaped = true;
-				clock_gettime(CLOCK_MONOTONIC, &reaped_at);
-			}
-		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+			pass_stderr(err_r, &scan);
+		if (p[1].revents & POLLIN)
+			forward_signals(pid);
 	}
-	if (p[0].fd >= 0)
-		close(p[0].fd);
-	if (!reaped)
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+	while (pass_stderr(err_r, &scan) > 0)	/* the fault text is written before the abort */
+		;
 	rmcp_sigscan_end(&scan);
 	out->status = st;
 	out->gpu_fault = scan.fault[0] != '\0';
 	snprintf(out->fault, sizeof(out->fault), "%s", scan.fault);
 	return 0;
+}
+
+/*
+ * After the last run: pass the command's stderr through until every process holding it has
+ * closed it (issue 13: closing it earlier killed a background writer with SIGPIPE), or until
+ * rmcp is told to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT).
+ */
+static void drain_stderr(int err_r)
+{
+	struct pollfd p[2] = { { err_r, POLLIN, 0 }, { sig_pipe[0], POLLIN, 0 } };
+	for (;;) {
+		int rc = poll(p, 2, -1);
+		if (rc < 0 && errno != EINTR)
+			return;
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && pass_stderr(err_r, NULL) == 0)
+			return;
+		if ((p[1].revents & POLLIN) && forward_signals(0))
+			return;
+	}
 }
 
 static int shell_status(int st)
@@ -309,28 +331,40 @@ static int run_retrying(char **argv, struct rmcp_profile *p, char **envp_gpu)
 		rmcp_error("run", "signal handlers: %s", strerror(-rc));
 		return RUN_EXIT_FAILED;
 	}
+	int err_pipe[2];
+	if (pipe2(err_pipe, O_CLOEXEC) != 0 || fcntl(err_pipe[0], F_SETFL, O_NONBLOCK) != 0) {
+		rmcp_error("run", "pipe: %s", strerror(errno));
+		return RUN_EXIT_FAILED;
+	}
 	struct outcome o;
 	memset(&o, 0, sizeof(o));
-	if ((rc = supervise(argv, envp_gpu, &o)) < 0)
-		return exec_failed(argv[0], -rc);
+	int status;
+	char **envp_cpu = NULL;
+	if ((rc = supervise(argv, envp_gpu, err_pipe[0], err_pipe[1], &o)) < 0) {
+		status = exec_failed(argv[0], -rc);
+		goto out;
+	}
+	status = shell_status(o.status);
 	bool failed = !WIFEXITED(o.status) || WEXITSTATUS(o.status) != 0;
 	if (!(failed && o.gpu_fault))
-		return shell_status(o.status);
+		goto out;
 	rmcp_profile_make_cpu(p, "it died of a GPU memory fault on the GPU");
-	char **envp_cpu = NULL;
 	if (rmcp_profile_apply(p, environ, &envp_cpu) < 0) {
 		rmcp_error("run", "out of memory");
-		return shell_status(o.status);
+		goto out;
 	}
 	rmcp_error("run", "%s died of a GPU memory fault (%.160s); running it again on the CPU",
 		   argv[0], o.fault);
 	struct outcome again;
 	memset(&again, 0, sizeof(again));
-	rc = supervise(argv, envp_cpu, &again);
+	rc = supervise(argv, envp_cpu, err_pipe[0], err_pipe[1], &again);
+	status = rc < 0 ? exec_failed(argv[0], -rc) : shell_status(again.status);
+out:
+	close(err_pipe[1]);
+	drain_stderr(err_pipe[0]);
+	close(err_pipe[0]);
 	rmcp_envp_free(envp_cpu);
-	if (rc < 0)
-		return exec_failed(argv[0], -rc);
-	return shell_status(again.status);
+	return status;
 }
 
 /* ---- the command ---- */
@@ -414,6 +448,7 @@ int cmd_run(int argc, char **argv)
 	rmcp_progress_end(&prog);
 	if (rrc < 0) {
 		rmcp_error("run", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
+		rmcp_cli_end_if_interrupted();
 		goto out;
 	}
 	if (p->kind == RMCP_PROFILE_GPU && !have_preload && (!o.a.guard || strcmp(o.a.guard, "off") != 0))
@@ -425,6 +460,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	char **cmd = argv + first;
+	if (o.retry && o.a.mode == RMCP_DEVICE_CPU)
+		rmcp_error("run", "note: --retry-on-gpu-fault does nothing with --device cpu: the "
+			   "command runs on the CPU already");
 	if (o.retry && p->kind == RMCP_PROFILE_GPU) {
 		status = run_retrying(cmd, p, envp);
 		goto out;

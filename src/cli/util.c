@@ -2,6 +2,7 @@
 /* Small helpers every command shares (cmd.h). */
 #include <errno.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "profile.h"
 #include "fsutil.h"
 #include "kb.h"
+#include "probe.h"
 #include "version.h"
 
 #include "probe.h"
@@ -32,6 +34,16 @@ int rmcp_strlist_add(struct rmcp_strlist *l, const char *s)
 }
 
 extern char **environ;
+
+void rmcp_cli_end_if_interrupted(void)
+{
+	int sig = rmcp_probe_interrupted();
+	if (!sig)
+		return;
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 bool rmcp_cli_cache_dir(const char *cmd, char *buf, size_t cap)
 {

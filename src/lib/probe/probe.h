@@ -206,10 +206,21 @@ struct rmcp_probe_opts {
  * Fork the child (its own process group, killed if this process dies), run the steps in
  * it, wait at most timeout_s, kill the whole group, reap it, classify. Returns 0 (the
  * outcome is in r, whatever it is) or a negative code when the probe could not run at all
- * (pipe/fork failure).
+ * (pipe/fork failure), or -EINTR when SIGINT, SIGTERM or SIGHUP arrived meanwhile.
+ *
+ * Nothing of the child's group outlives the probe (issue 13): while it runs, this process
+ * is a child subreaper (PR_SET_CHILD_SUBREAPER: helpers whose parent died stay ours, in the
+ * group) and catches SIGINT, SIGTERM and SIGHUP, forwarding them to the group (the terminal
+ * sends them only to its foreground group, which the child has left), then kills and reaps
+ * the group; if this process is killed outright, the child's parent-death signal makes it
+ * kill its own group. Dispositions and the subreaper flag are restored before returning.
  */
 int rmcp_probe_run(const struct rmcp_probe_opts *o, struct rmcp_probe_result *r,
 		   struct rmcp_err *err);
+
+/* The signal that interrupted the last rmcp_probe_run (-EINTR), 0 if none: the CLI ends
+ * itself with it (the core never exits), after restoring its default action. */
+int rmcp_probe_interrupted(void);
 
 /* The child side (probe_child.c): runs the steps, writes records to fd. Does not exit. */
 void rmcp_probe_child(const struct rmcp_probe_libs *libs, int device, int fd);
