@@ -9,6 +9,8 @@
 
 #include "capture.h"
 #include "cmd.h"
+#include "error.h"
+#include "fsutil.h"
 #include "opts.h"
 #include "banned.h"
 
@@ -88,15 +90,18 @@ static int write_capture(const struct rmcp_capture_opts *o, const char *file)
 		rmcp_error("capture", "%s", err.msg[0] ? err.msg : rmcp_strerror(err.code));
 		return RMCP_EXIT_IO;
 	}
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", file, (long)getpid());
-	int rc = n < 0 || (size_t)n >= sizeof(tmp) ? rmcp_err_set(&err, -ENAMETOOLONG, "%s: path too long", file)
-						   : rmcp_capture_write_tgz(c, tmp, &err);
-	if (rc == 0 && rename(tmp, file) != 0)
-		rc = rmcp_err_set(&err, -errno, "%s: %s", file, strerror(errno));
+	/* fsutil.h: a new file with a random name beside FILE, fsync, rename; FILE must be absent
+	 * or a regular file, never replaced through a link (issue 13). */
+	struct rmcp_safe_file sf;
+	int rc = rmcp_safe_open(&sf, file, 0666, false);
+	if (rc < 0)
+		rmcp_err_set(&err, rc, "%s: %s", file, rmcp_strerror(rc));
+	else if ((rc = rmcp_capture_write_tgz(c, sf.fd, file, &err)) < 0)
+		rmcp_safe_abort(&sf);
+	else if ((rc = rmcp_safe_commit(&sf)) < 0)
+		rmcp_err_set(&err, rc, "%s: %s", file, rmcp_strerror(rc));
 	rmcp_capture_free(c);
 	if (rc < 0) {
-		unlink(tmp);
 		rmcp_error("capture", "%s", err.msg[0] ? err.msg : rmcp_strerror(rc));
 		return RMCP_EXIT_IO;
 	}

@@ -95,6 +95,22 @@ def doctor_output_stdout(tmp):
         check(r.stdout.startswith("# HELP"), f"--output {out}: report not on stdout")
 
 
+def capture_output_refuses_links(tmp):
+    """rmcp capture (issue 12) writes through the same helper: a link stays a link."""
+    target = os.path.join(tmp, "target")
+    with open(target, "w") as f:
+        f.write("keep\n")
+    link = os.path.join(tmp, "box.tar.gz")
+    os.symlink(target, link)
+    r = subprocess.run([RMCP, "capture", "--sysroot", SYSROOT, link], env=env(tmp),
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 4, f"capture over a link: exit {r.returncode}: {r.stderr}")
+    check("not a regular file" in r.stderr, f"no clear error: {r.stderr!r}")
+    check(stat.S_ISLNK(os.lstat(link).st_mode), "the link was replaced")
+    check(open(target).read() == "keep\n", "the link's target was written")
+    check(sorted(os.listdir(tmp)) == ["box.tar.gz", "target"], f"left behind: {os.listdir(tmp)}")
+
+
 # ---- defect 9: caches in a directory others can write to are not used ----
 
 def cache_refuses_shared_directory(tmp):
@@ -248,7 +264,8 @@ def preload_log_fifo_does_not_hang(tmp):
           f"/dev/null accepted as a log: {r.stderr!r}")
 
 
-TESTS = [doctor_output_refuses_special_files, doctor_output_stdout, cache_refuses_shared_directory,
+TESTS = [doctor_output_refuses_special_files, doctor_output_stdout, capture_output_refuses_links,
+         cache_refuses_shared_directory,
          run_retry_keeps_stderr_until_eof,
          run_retry_with_cpu_is_a_note, probe_signals_kill_the_runtime_group,
          run_auto_signal_kills_the_probe_group, preload_refuses_overlong_paths,

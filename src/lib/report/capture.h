@@ -46,9 +46,10 @@ struct rmcp_capture;
 int rmcp_capture_collect(const struct rmcp_capture_opts *o, struct rmcp_capture **out,
 			 struct rmcp_capture_stats *st, struct rmcp_err *err);
 
-/* Write the collection as a gzip-compressed tar (libarchive; pax format) to path.
+/* Write the collection as a gzip-compressed tar (libarchive; pax format) to fd, an open file
+ * (from rmcp_safe_open: fsutil.h) that path names in messages; fd is not closed.
  * -RMCP_E_UNSUPPORTED when rmcp was built without libarchive. */
-int rmcp_capture_write_tgz(const struct rmcp_capture *c, const char *path, struct rmcp_err *err);
+int rmcp_capture_write_tgz(const struct rmcp_capture *c, int fd, const char *path, struct rmcp_err *err);
 
 void rmcp_capture_free(struct rmcp_capture *c);
 

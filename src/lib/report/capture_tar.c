@@ -37,7 +37,7 @@ static struct {
 	int (*write_free)(struct archive *);
 	int (*write_header)(struct archive *, struct archive_entry *);
 	struct archive *(*write_new)(void);
-	int (*write_open_filename)(struct archive *, const char *);
+	int (*write_open_fd)(struct archive *, int);
 	int (*write_set_format_pax_restricted)(struct archive *);
 } archive_api;
 static const char *const archive_sonames[] = { "libarchive.so.13", NULL };
@@ -47,7 +47,7 @@ static const char *const archive_symbols[] = {
 	"archive_entry_set_perm", "archive_entry_set_size", "archive_entry_set_symlink",
 	"archive_entry_set_uid", "archive_error_string", "archive_write_add_filter_gzip",
 	"archive_write_close", "archive_write_data", "archive_write_free", "archive_write_header",
-	"archive_write_new", "archive_write_open_filename", "archive_write_set_format_pax_restricted",
+	"archive_write_new", "archive_write_open_fd", "archive_write_set_format_pax_restricted",
 	NULL,
 };
 static struct rmcp_lazylib archive_lib = {
@@ -73,7 +73,7 @@ _Static_assert(sizeof(archive_api) == 20 * sizeof(void *), "one slot per symbol"
 #define archive_write_free archive_api.write_free
 #define archive_write_header archive_api.write_header
 #define archive_write_new archive_api.write_new
-#define archive_write_open_filename archive_api.write_open_filename
+#define archive_write_open_fd archive_api.write_open_fd
 #define archive_write_set_format_pax_restricted archive_api.write_set_format_pax_restricted
 
 static int entry_write(struct archive *a, struct archive_entry *ae, const char *top,
@@ -115,7 +115,7 @@ static int entry_write(struct archive *a, struct archive_entry *ae, const char *
 }
 #endif
 
-int rmcp_capture_write_tgz(const struct rmcp_capture *c, const char *path, struct rmcp_err *err)
+int rmcp_capture_write_tgz(const struct rmcp_capture *c, int fd, const char *path, struct rmcp_err *err)
 {
 #ifdef RMCP_HAVE_LIBARCHIVE
 	if (rmcp_lazylib_load(&archive_lib) < 0)
@@ -129,7 +129,7 @@ int rmcp_capture_write_tgz(const struct rmcp_capture *c, const char *path, struc
 	}
 	int rc = 0;
 	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_open_filename(a, path) != ARCHIVE_OK) {
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		rc = rmcp_err_set(err, -EIO, "%s: %s", path, archive_error_string(a) ? archive_error_string(a) : "cannot write");
 		goto out;
 	}
@@ -158,6 +158,7 @@ out:
 	return rc;
 #else
 	(void)c;
+	(void)fd;
 	return rmcp_err_set(err, -RMCP_E_UNSUPPORTED, "rmcp was built without libarchive: capture cannot write %s",
 			    path);
 #endif
