@@ -45,15 +45,20 @@ def main():
     targets = {cols[0] for _, cols in rows(targets_path, 11)}
 
     pci = {}
-    for lineno, (dev, proc, source) in rows(pci_path, 3):
+    for lineno, (dev, proc, chip, source, pname) in rows(pci_path, 5):
         d = hexfield(pci_path, lineno, dev, 0xFFFF)
         if d in pci:
             sys.exit(f"{pci_path}:{lineno}: duplicate device {dev}")
         if proc not in targets:
             sys.exit(f"{pci_path}:{lineno}: processor {proc} is not in {targets_path}")
-        if source not in ("rae", "hsakmt", "report"):
+        srcs = source.split(",")
+        if not srcs or any(s not in ("kernel", "rae", "hsakmt", "report") for s in srcs):
             sys.exit(f"{pci_path}:{lineno}: unknown source {source}")
-        pci[d] = proc
+        if ("kernel" in srcs) != (chip != "-"):
+            sys.exit(f"{pci_path}:{lineno}: a kernel-sourced id names its CHIP, no other does")
+        if not pname.strip() or len(pname) > 100:
+            sys.exit(f"{pci_path}:{lineno}: empty or too long name")
+        pci[d] = (proc, None if pname == "-" else pname)
 
     names = {}
     for lineno, (dev, rev, name) in rows(names_path, 3):
@@ -70,7 +75,8 @@ def main():
         f.write('#include "pciids.h"\n\n')
         f.write("const struct rmcp_pci_gfx rmcp_pci_gfx_table[] = {\n")
         for d in sorted(pci):
-            f.write("\t{ 0x%04x, \"%s\" },\n" % (d, pci[d]))
+            proc, pname = pci[d]
+            f.write("\t{ 0x%04x, \"%s\", %s },\n" % (d, proc, cstr(pname) if pname else "NULL"))
         f.write("};\n")
         f.write("const size_t rmcp_pci_gfx_table_len = %d;\n" % len(pci))
         f.write("_Static_assert(sizeof(rmcp_pci_gfx_table) / sizeof(rmcp_pci_gfx_table[0]) == %d,\n"

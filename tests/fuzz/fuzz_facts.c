@@ -2,7 +2,8 @@
 /*
  * The fact readers' parsers on arbitrary bytes: the KFD "key value" parser, the
  * HSA_OVERRIDE_GFX_VERSION parser (checked against libhsakmt's own sscanf expression on every
- * input), torch/version.py, libdrm's amdgpu.ids format and the kernel-log classifier.
+ * input), torch/version.py,  libdrm's amdgpu.ids format, pci.ids
+ * and the kernel-log classifier.
  * The first byte picks the parser; every parser gets an exactly-sized copy.
  */
 #include <stdint.h>
@@ -66,6 +67,23 @@ static void amdgpu_ids(const char *buf, size_t len)
 	(void)rmcp_amdgpu_ids_lookup(buf + 3, len - 3, 0x744C, 0xC8, name, 4);
 }
 
+/* pci.ids text after a 2-byte device id. */
+static void pci_ids(const char *buf, size_t len)
+{
+	if (len < 2)
+		return;
+	char name[128], pretty[128];
+	uint16_t dev = (uint16_t)((uint8_t)buf[0] << 8 | (uint8_t)buf[1]);
+	if (rmcp_pci_ids_lookup(buf + 2, len - 2, 0x1002, dev, name, sizeof(name)) == 1) {
+		if (strlen(name) >= sizeof(name))
+			abort();
+		rmcp_pci_name_format(name, pretty, sizeof(pretty));
+		if (strlen(pretty) >= sizeof(pretty))
+			abort();
+	}
+	(void)rmcp_pci_ids_lookup(buf + 2, len - 2, 0x1002, 0x66af, name, 3);
+}
+
 static void kernel_log(const char *buf, size_t len)
 {
 	static struct rmcp_machine m;
@@ -85,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 1, len);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		kfd_props(buf, len);
 		break;
@@ -97,6 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		amdgpu_ids(buf, len);
+		break;
+	case 5:
+		pci_ids(buf, len);
 		break;
 	default:
 		kernel_log(buf, len);

@@ -21,19 +21,31 @@
 #define PCI_VENDOR_AMD 0x1002
 #define AMDGPU_IDS_CAP (1u << 20)	/* libdrm's file is ~30 KiB; anything larger is not it */
 
-const char *rmcp_pci_gfx(uint16_t device)
+static const struct rmcp_pci_gfx *pci_entry(uint16_t device)
 {
 	size_t lo = 0, hi = rmcp_pci_gfx_table_len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (rmcp_pci_gfx_table[mid].device == device)
-			return rmcp_pci_gfx_table[mid].gfx;
+			return &rmcp_pci_gfx_table[mid];
 		if (rmcp_pci_gfx_table[mid].device < device)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return NULL;
+}
+
+const char *rmcp_pci_gfx(uint16_t device)
+{
+	const struct rmcp_pci_gfx *e = pci_entry(device);
+	return e ? e->gfx : NULL;
+}
+
+const char *rmcp_pci_fallback_name(uint16_t device)
+{
+	const struct rmcp_pci_gfx *e = pci_entry(device);
+	return e ? e->pci_ids_name : NULL;
 }
 
 const char *rmcp_asic_fallback_name(uint16_t device, uint8_t revision)
@@ -140,6 +152,82 @@ int rmcp_amdgpu_ids_lookup(const char *buf, size_t len, uint16_t device, uint8_t
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- pci.ids (the PCI ID Repository, pciutils lib/names-parse.c) ------------------------- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Four hex digits then at least one blank: the id of a vendor or device line. */
+static bool id4(const char *s, size_t len, uint16_t *out)
+{
+	if (len < 5)
+		return false;
+	unsigned v = 0;
+	for (size_t i = 0; i < 4; i++) {
+		int h = hexval(s[i]);
+		if (h < 0)
+			return false;
+		v = v << 4 | (unsigned)h;
+	}
+	if (s[4] != ' ' && s[4] != '\t')
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+int rmcp_pci_ids_lookup(const char *buf, size_t len, uint16_t vendor, uint16_t device,
+			char *name, size_t cap)
+{
+	bool in_vendor = false;
+	size_t pos = 0;
+	if (cap)
+		name[0] = '\0';
+	while (pos < len) {
+		size_t eol = pos;
+		while (eol < len && buf[eol] != '\n')
+			eol++;
+		const char *line = buf + pos;
+		size_t ll = eol - pos;
+		pos = eol + 1;
+		if (ll == 0 || line[0] == '#')
+			continue;
+		uint16_t id;
+		if (line[0] != '\t') {
+			/* A vendor line ("1002  Advanced Micro Devices, Inc. [AMD/ATI]"); class lines
+			 * ("C 03  Display controller") end the vendor list. */
+			if (in_vendor)
+				return 0;
+			in_vendor = id4(line, ll, &id) && id == vendor;
+			continue;
+		}
+		/* "\tDDDD  name" is a device; "\t\t..." a subsystem of the one before. */
+		if (!in_vendor || ll < 2 || line[1] == '\t' || !id4(line + 1, ll - 1, &id) || id != device)
+			continue;
+		rmcp_copy_trimmed(name, cap, line + 5, ll - 5);
+		return name[0] != '\0';
+	}
+	return 0;
+}
+
+void rmcp_pci_name_format(const char *raw, char *out, size_t cap)
+{
+	/* pci.ids writes "Codename [Marketing name]"; the marketing part is what people know. */
+	const char *open = strrchr(raw, '[');
+	const char *close = open ? strchr(open, ']') : NULL;
+	if (open && close && close > open + 1)
+		snprintf(out, cap, "AMD %.*s", (int)(close - open - 1), open + 1);
+	else
+		snprintf(out, cap, "AMD %s", raw);
 }
 
 /* ---- the PCI bus ------------------------------------------------------------------------ */
@@ -256,6 +344,44 @@ int rmcp_read_pci(struct rmcp_path *root, struct rmcp_machine *m)
 
 /* ---- marketing names -------------------------------------------------------------------- */
 
+#define PCI_IDS_CAP (8u << 20)	/* 1.3 MiB in 2023; room for growth */
+
+/*
+ * Device-level names for GPUs amdgpu.ids does not name by (device, revision): the machine's
+ * pci.ids (hwdata or pciutils' copy), then the line bundled in data/pci-ids.tsv.
+ */
+static void name_from_pci_ids(struct rmcp_path *root, struct rmcp_machine *m)
+{
+	static const char *const files[] = { "usr/share/misc/pci.ids", "usr/share/hwdata/pci.ids" };
+	char *text = NULL;
+	int len = -1;
+	const char *file = NULL;
+	for (size_t i = 0; i < m->n_gpus; i++) {
+		struct rmcp_gpu *g = &m->gpus[i];
+		if (g->name[0] || g->vendor_id != PCI_VENDOR_AMD || !g->device_id)
+			continue;
+		if (!text) {
+			text = malloc(PCI_IDS_CAP);
+			if (!text)
+				return;
+			for (size_t f = 0; f < 2 && len <= 0; f++) {
+				len = rmcp_path_read(root, text, PCI_IDS_CAP, "%s", files[f]);
+				file = files[f];
+			}
+		}
+		char raw[sizeof(g->name)];
+		if (len > 0 && rmcp_pci_ids_lookup(text, (size_t)len, PCI_VENDOR_AMD, g->device_id, raw,
+						   sizeof(raw)) == 1) {
+			rmcp_pci_name_format(raw, g->name, sizeof(g->name));
+			snprintf(g->name_source, sizeof(g->name_source), "/%s", file);
+		} else if (rmcp_pci_fallback_name(g->device_id)) {
+			rmcp_pci_name_format(rmcp_pci_fallback_name(g->device_id), g->name, sizeof(g->name));
+			snprintf(g->name_source, sizeof(g->name_source), "rmcp fallback table (pci.ids)");
+		}
+	}
+	free(text);
+}
+
 void rmcp_name_gpus(struct rmcp_path *root, struct rmcp_machine *m)
 {
 	/* AMD's packaged libdrm (amdgpu-install) first: it is the newer copy when present. */
@@ -284,4 +410,5 @@ void rmcp_name_gpus(struct rmcp_path *root, struct rmcp_machine *m)
 	}
 	free(text[0]);
 	free(text[1]);
+	name_from_pci_ids(root, m);
 }

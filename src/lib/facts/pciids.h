@@ -13,6 +13,7 @@
 struct rmcp_pci_gfx {
 	uint16_t device;
 	const char *gfx;
+	const char *pci_ids_name;	/* the device's pci.ids line ("Vega 20 [Radeon VII]"), or NULL */
 };
 
 struct rmcp_asic_name {

@@ -96,7 +96,9 @@ struct rmcp_gpu {
 					 * processors with sramecc; xnack is a per-process mode and
 					 * stays unspecified. Pass it as rmcp_stack_opts.real_gfx. */
 	bool sramecc;			/* capability SRAM_EDCSUPPORTED (bit 26) */
-	char name_source[48];		/* amdgpu.ids path within the sysroot, or "rmcp fallback table" */
+	char name_source[48];		/* amdgpu.ids or pci.ids path within the sysroot, "rmcp
+					 * fallback table" (amdgpu.ids rows), "rmcp fallback table
+					 * (pci.ids)" (device level) */
 	uint32_t pci_class;		/* 0x030000 VGA, 0x038000 display other, 0x120000 accelerator */
 	uint16_t subsystem_vendor, subsystem_device;
 	bool pci_inferred;		/* PCI facts of a denied node paired by order, not location_id */
@@ -251,6 +253,19 @@ int rmcp_amdgpu_ids_lookup(const char *buf, size_t len, uint16_t device, uint8_t
 /* The bundled name for ids the system's amdgpu.ids lacks (data/amdgpu-ids-fallback.tsv),
  * or NULL. */
 const char *rmcp_asic_fallback_name(uint16_t device, uint8_t revision);
+
+/*
+ * Look an id up in pci.ids text (the PCI ID Repository format: "VVVV  vendor" lines, then
+ * "\tDDDD  device" lines, "\t\t" subsystem lines, '#' comments). Returns 1 and the device's
+ * text (trimmed, truncated to cap-1) if found, 0 if not.
+ */
+int rmcp_pci_ids_lookup(const char *buf, size_t len, uint16_t vendor, uint16_t device,
+			char *name, size_t cap);
+/* A pci.ids device text for people: "AMD " + the bracketed marketing part ("Vega 20 [Radeon
+ * VII]" -> "AMD Radeon VII"), else "AMD " + the text ("Raphael" -> "AMD Raphael"). */
+void rmcp_pci_name_format(const char *raw, char *out, size_t cap);
+/* The bundled pci.ids text for an id (data/pci-ids.tsv, column name), or NULL. */
+const char *rmcp_pci_fallback_name(uint16_t device);
 
 /* The processor for a PCI device id from the fallback table (data/pci-ids.tsv, after
  * rocm_agent_enumerator's ISA_TO_ID), or NULL. Only for GPUs KFD made no node for. */

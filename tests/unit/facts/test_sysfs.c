@@ -210,6 +210,118 @@ static void test_pci_table(void **state)
 	assert_string_equal(rmcp_asic_fallback_name(0x1681, 0xC7), "AMD Radeon 680M");
 	assert_null(rmcp_asic_fallback_name(0x744C, 0x01));
 	assert_null(rmcp_asic_fallback_name(0x731F, 0xCA));	/* Debian 12 has it */
+	/* amdgpu_drv.c pciidlist, GFX6/GFX7 included; CHIP -> processor (kfd_device.c, LLVM). */
+	assert_string_equal(rmcp_pci_gfx(0x6811), "gfx601");	/* CHIP_PITCAIRN */
+	assert_string_equal(rmcp_pci_gfx(0x6798), "gfx600");	/* CHIP_TAHITI */
+	assert_string_equal(rmcp_pci_gfx(0x6611), "gfx602");	/* CHIP_OLAND */
+	assert_string_equal(rmcp_pci_gfx(0x67B0), "gfx701");	/* CHIP_HAWAII */
+	assert_string_equal(rmcp_pci_gfx(0x6658), "gfx704");	/* CHIP_BONAIRE */
+	assert_string_equal(rmcp_pci_gfx(0x9830), "gfx703");	/* CHIP_KABINI */
+	assert_string_equal(rmcp_pci_gfx(0x98E4), "gfx810");	/* CHIP_STONEY (ISA_TO_ID says gfx801) */
+	assert_string_equal(rmcp_pci_gfx(0x6900), "gfx802");	/* CHIP_TOPAZ (Iceland) */
+	assert_string_equal(rmcp_pci_gfx(0x66AF), "gfx906");	/* CHIP_VEGA20 */
+	assert_string_equal(rmcp_pci_gfx(0x738C), "gfx908");	/* CHIP_ARCTURUS */
+	assert_string_equal(rmcp_pci_gfx(0x7424), "gfx1034");	/* added after v5.18 */
+	assert_string_equal(rmcp_pci_gfx(0x163F), "gfx1033");	/* v5.18, IP discovery since */
+	assert_string_equal(rmcp_pci_gfx(0x13FB), "gfx1013");	/* 2025 Cyan Skillfish ids */
+	/* Device-level names bundled from pci.ids. */
+	assert_string_equal(rmcp_pci_fallback_name(0x66AF), "Vega 20 [Radeon VII]");
+	assert_string_equal(rmcp_pci_fallback_name(0x738C), "Arcturus GL-XL [Instinct MI100]");
+	assert_null(rmcp_pci_fallback_name(0x7590));	/* newer than Debian 12's pci.ids */
+	/* Every bundled processor is one the target table knows, for every GCN/RDNA id. */
+	unsigned gfx6 = 0, gfx7 = 0, known = 0;
+	for (unsigned id = 0; id <= 0xFFFF; id++) {
+		const char *g = rmcp_pci_gfx((uint16_t)id);
+		if (!g)
+			continue;
+		known++;
+		const struct rmcp_target *t = rmcp_target_by_name(g, strlen(g));
+		assert_non_null(t);
+		gfx6 += strcmp(t->family, "GCN1") == 0;
+		gfx7 += strcmp(t->family, "GCN2") == 0;
+	}
+	assert_true(known >= 339);
+	assert_true(gfx6 >= 70);	/* Tahiti, Pitcairn, Verde, Oland, Hainan: 72 ids in v6.5 */
+	assert_true(gfx7 >= 75);	/* Kaveri, Hawaii, Kabini, Mullins, Bonaire: 77 ids */
+}
+
+static void test_pci_ids_parser(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"# pci.ids\n"
+		"1000  LSI Logic\n"
+		"\t66af  Not AMD\n"
+		"1002  Advanced Micro Devices, Inc. [AMD/ATI]\n"
+		"\t164e  Raphael\n"
+		"\t\t1002 66af  a subsystem line, not a device\n"
+		"\t66af  Vega 20 [Radeon VII]\n"
+		"\t\t1002 081e  Radeon VII\n"
+		"1003  ULSI Systems\n"
+		"\t7340  Not AMD either\n"
+		"C 03  Display controller\n";
+	char name[128];
+	assert_int_equal(rmcp_pci_ids_lookup(text, strlen(text), 0x1002, 0x66af, name, sizeof(name)), 1);
+	assert_string_equal(name, "Vega 20 [Radeon VII]");
+	assert_int_equal(rmcp_pci_ids_lookup(text, strlen(text), 0x1002, 0x164E, name, sizeof(name)), 1);
+	assert_string_equal(name, "Raphael");
+	assert_int_equal(rmcp_pci_ids_lookup(text, strlen(text), 0x1002, 0x7340, name, sizeof(name)), 0);
+	assert_int_equal(rmcp_pci_ids_lookup(text, strlen(text), 0x1002, 0x081e, name, sizeof(name)), 0);
+	assert_int_equal(rmcp_pci_ids_lookup(text, 40, 0x1002, 0x66af, name, sizeof(name)), 0);
+	assert_int_equal(rmcp_pci_ids_lookup(text, strlen(text), 0x1002, 0x66af, name, 6), 1);
+	assert_string_equal(name, "Vega ");
+	rmcp_pci_name_format("Vega 20 [Radeon VII]", name, sizeof(name));
+	assert_string_equal(name, "AMD Radeon VII");
+	rmcp_pci_name_format("Raphael", name, sizeof(name));
+	assert_string_equal(name, "AMD Raphael");
+	rmcp_pci_name_format("Odd [", name, sizeof(name));
+	assert_string_equal(name, "AMD Odd [");
+}
+
+/* The bundled names are Debian's pci.ids lines, byte for byte (the file the table cites). */
+static void test_pci_ids_bundle_matches_debian(void **state)
+{
+	(void)state;
+	FILE *f = fopen("/usr/share/misc/pci.ids", "r");
+	assert_non_null(f);	/* Debian package pci.ids (scripts/deps.txt) */
+	static char text[8 << 20];
+	size_t n = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	unsigned checked = 0;
+	for (unsigned id = 0; id <= 0xFFFF; id++) {
+		const char *b = rmcp_pci_fallback_name((uint16_t)id);
+		if (!b)
+			continue;
+		char name[128];
+		assert_int_equal(rmcp_pci_ids_lookup(text, n, 0x1002, (uint16_t)id, name, sizeof(name)), 1);
+		assert_string_equal(name, b);
+		checked++;
+	}
+	assert_true(checked >= 250);
+}
+
+/* Without a revision-level name, the device-level one: the sysroot's pci.ids, else the bundle. */
+static void test_device_level_names(void **state)
+{
+	(void)state;
+	char *dir = copy_fixture("rx5600xt");
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:03:00.0/revision", dir);
+	write_file(path, "0xee\n");	/* a revision no amdgpu.ids lists */
+	struct rmcp_machine *m = read_machine(dir);
+	assert_string_equal(m->gpus[0].name, "AMD Radeon RX 5600 OEM/5600 XT / 5700/5700 XT");
+	assert_string_equal(m->gpus[0].name_source, "rmcp fallback table (pci.ids)");
+	free(m);
+	char cmd[PATH_MAX];
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/usr/share/misc'", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/usr/share/misc/pci.ids", dir);
+	write_file(path, "1002  Advanced Micro Devices, Inc. [AMD/ATI]\n\t731f  Navi 10 [Radeon RX 5700 XT]\n");
+	m = read_machine(dir);
+	assert_string_equal(m->gpus[0].name, "AMD Radeon RX 5700 XT");
+	assert_string_equal(m->gpus[0].name_source, "/usr/share/misc/pci.ids");
+	free(m);
+	remove_tree(dir);
 }
 
 static int ids_exact(const char *text, uint16_t dev, uint8_t rev, char *name, size_t cap)
@@ -1205,6 +1317,9 @@ int main(void)
 		cmocka_unit_test(test_kfd_prop),
 		cmocka_unit_test(test_path_context),
 		cmocka_unit_test(test_pci_table),
+		cmocka_unit_test(test_pci_ids_parser),
+		cmocka_unit_test(test_pci_ids_bundle_matches_debian),
+		cmocka_unit_test(test_device_level_names),
 		cmocka_unit_test(test_amdgpu_ids_parser),
 		cmocka_unit_test(test_amdgpu_ids_debian_file),
 		cmocka_unit_test(test_log_classify),
