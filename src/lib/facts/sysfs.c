@@ -723,6 +723,16 @@ int rmcp_machine_read(const struct rmcp_machine_opts *opts, struct rmcp_machine 
 		}
 		rc = rmcp_read_kernel_log(root, opts, m);
 		rmcp_apply_log(m);
+		for (size_t i = 0; i < m->n_gpus; i++) {
+			struct rmcp_gpu *g = &m->gpus[i];
+			/* "skipped device ..., PCI rejects atomics" (kfd_device.c kgd2kfd_device_init):
+			 * amdgpu_amdkfd_have_atomics_support said no, so the link has none, though
+			 * there is no node whose io_link would say so. */
+			if (g->log_skipped_atomics && !g->io_links_known) {
+				g->io_links_known = true;
+				g->no_atomics_32 = g->no_atomics_64 = true;
+			}
+		}
 	}
 	free(nodes);
 	rmcp_path_free(root);
