@@ -210,6 +210,10 @@ int cmd_advise(int argc, char **argv)
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}
+	if (rmcp_check_machine_paths("advise", o.sysroot, &torch, &python) < 0) {
+		status = RMCP_EXIT_USAGE;
+		goto out;
+	}
 	if (!no_doctor) {
 		char cache[4096];
 		o.cache_dir = !no_cache && rmcp_cli_cache_dir("advise", cache, sizeof(cache)) ? cache : NULL;
@@ -229,7 +233,7 @@ int cmd_advise(int argc, char **argv)
 		status = RMCP_EXIT_IO;
 	status = rmcp_finish_stdout("advise", status);
 out:
-	free(torch.v);
-	free(python.v);
+	rmcp_strlist_free(&torch);
+	rmcp_strlist_free(&python);
 	return status;
 }

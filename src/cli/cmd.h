@@ -48,8 +48,22 @@ int cmd_capture(int argc, char **argv);
 struct rmcp_strlist {
 	const char **v;
 	size_t n;
+	char **own;		/* strings the list allocated (made absolute), freed with it */
+	size_t n_own;
 };
 int rmcp_strlist_add(struct rmcp_strlist *l, const char *s);	/* 0 or -ENOMEM */
+void rmcp_strlist_free(struct rmcp_strlist *l);
+
+/*
+ * --torch DIR and --python PATH name paths on the examined machine, so they are looked up
+ * under --sysroot like every other path (symlinks resolved inside it, sysroot.h). On the
+ * running machine a relative path is relative to the current directory and is made absolute
+ * in the list. A path that is not there (or a --torch that is not a directory) is
+ * "rmcp: <cmd>: --torch <path>: not found under --sysroot <root> (looked for <host path>)",
+ * plus a hint when it exists on this machine instead; returns -1. 0 if all are there.
+ */
+int rmcp_check_machine_paths(const char *cmd, const char *sysroot, struct rmcp_strlist *torch,
+			     struct rmcp_strlist *python);
 
 /*
  * What rmcp run and rmcp env share (rmcp env prints what rmcp run applies): the device mode,

@@ -28,10 +28,10 @@ static const struct rmcp_opt doctor_opts[] = {
 	  "as build/examples/rx5600xt); the live kernel log is then not read"),
 	RMCP_OPT('t', "torch", "DIR",
 	  "also judge the PyTorch package in DIR (.../site-packages/torch);\n"
-	  "may be repeated"),
+	  "may be repeated; with --sysroot, a path inside the sysroot"),
 	RMCP_OPT('p', "python", "PATH",
 	  "also look in the site-packages of this python (not run); may be\n"
-	  "repeated"),
+	  "repeated; with --sysroot, a path inside the sysroot"),
 	RMCP_OPT('d', "dmesg", "FILE",
 	  "read kernel messages from FILE (saved `dmesg` output) instead of\n"
 	  "the live kernel log (/dev/kmsg, syslog, then journalctl -k -b);\n"
@@ -189,12 +189,10 @@ int cmd_doctor(int argc, char **argv)
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}
-	for (size_t i = 0; i < torch.n; i++)
-		if (access(torch.v[i], R_OK | X_OK) != 0) {
-			rmcp_error("doctor", "--torch %s: %s", torch.v[i], strerror(errno));
-			status = RMCP_EXIT_USAGE;
-			goto out;
-		}
+	if (rmcp_check_machine_paths("doctor", o.sysroot, &torch, &python) < 0) {
+		status = RMCP_EXIT_USAGE;
+		goto out;
+	}
 	char cache[4096];
 	o.cache_dir = !no_cache && rmcp_cli_cache_dir("doctor", cache, sizeof(cache)) ? cache : NULL;
 	o.torch_dirs = torch.v;
@@ -244,7 +242,7 @@ int cmd_doctor(int argc, char **argv)
 	rmcp_diagnosis_release(d);
 	free(d);
 out:
-	free(torch.v);
-	free(python.v);
+	rmcp_strlist_free(&torch);
+	rmcp_strlist_free(&python);
 	return status;
 }

@@ -115,6 +115,8 @@ int cmd_env(int argc, char **argv)
 	}
 	if (args.sysroot && rmcp_check_dir("env", "--sysroot", args.sysroot) < 0)
 		goto out;
+	if (rmcp_check_machine_paths("env", args.sysroot, &args.torch, &args.python) < 0)
+		goto out;
 	char preload[4096], cache[4096];
 	bool have_preload = rmcp_preload_find(environ, preload, sizeof(preload)) == 0;
 	bool have_cache = rmcp_cli_cache_dir("env", cache, sizeof(cache));

@@ -396,6 +396,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *first)
 		return usage_error("no command to run");
 	if (o->a.sysroot && rmcp_check_dir("run", "--sysroot", o->a.sysroot) < 0)
 		return RUN_EXIT_FAILED;
+	if (rmcp_check_machine_paths("run", o->a.sysroot, &o->a.torch, &o->a.python) < 0)
+		return RUN_EXIT_FAILED;
 	*first = op.ind;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "fsutil.h"
 #include "kb.h"
 #include "probe.h"
+#include "sysroot.h"
 #include "version.h"
 
 #include "probe.h"
@@ -57,6 +59,79 @@ bool rmcp_cli_cache_dir(const char *cmd, char *buf, size_t cap)
 		rmcp_error(cmd, "warning: cache %s: %s; running without the cache", buf, rmcp_strerror(rc));
 	warned = true;
 	return false;
+}
+
+void rmcp_strlist_free(struct rmcp_strlist *l)
+{
+	for (size_t i = 0; i < l->n_own; i++)
+		free(l->own[i]);
+	free(l->own);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int check_machine_path(const char *cmd, const char *opt, struct rmcp_path *root, bool live,
+			      struct rmcp_strlist *l, size_t i, bool want_dir)
+{
+	const char *path = l->v[i];
+	if (live && path[0] != '/') {
+		char *abs = realpath(path, NULL);
+		if (!abs) {
+			rmcp_error(cmd, "%s %s: %s", opt, path, strerror(errno));
+			return -1;
+		}
+		char **no = realloc(l->own, (l->n_own + 1) * sizeof(*no));
+		if (!no) {
+			free(abs);
+			rmcp_error(cmd, "out of memory");
+			return -1;
+		}
+		l->own = no;
+		l->own[l->n_own++] = abs;
+		l->v[i] = path = abs;
+	}
+	char host[PATH_MAX];
+	struct stat st;
+	int rc = rmcp_path_host(root, path, host, sizeof(host));
+	/* A --python may be a venv's link to an interpreter the snapshot lacks: only its
+	 * directory is used (bin/ -> lib/python3.x/site-packages), so the link is enough. */
+	if (rc == 0 && !want_dir && !rmcp_path_exists(root, path))
+		rc = -ENOENT;
+	else if (rc == 0 && want_dir && stat(host, &st) != 0)
+		rc = -errno;
+	else if (rc == 0 && want_dir && !S_ISDIR(st.st_mode))
+		rc = -ENOTDIR;
+	if (rc == 0)
+		return 0;
+	if (live) {
+		rmcp_error(cmd, "%s %s: %s", opt, path, strerror(-rc));
+		return -1;
+	}
+	rmcp_error(cmd, "%s %s: %s under --sysroot %s (looked for %s)%s", opt, path,
+		   rc == -ENOENT ? "not found" : strerror(-rc), rmcp_path_sysroot(root), host,
+		   path[0] == '/' && stat(path, &st) == 0 ? "; it exists on this machine, but with --sysroot "
+		   "paths are read inside the sysroot" : "");
+	return -1;
+}
+
+int rmcp_check_machine_paths(const char *cmd, const char *sysroot, struct rmcp_strlist *torch,
+			     struct rmcp_strlist *python)
+{
+	if (torch->n == 0 && python->n == 0)
+		return 0;
+	struct rmcp_path *root = rmcp_path_new(sysroot, "/");
+	if (!root) {
+		rmcp_error(cmd, "--sysroot %s: %s", sysroot ? sysroot : "/", strerror(errno));
+		return -1;
+	}
+	bool live = rmcp_path_is_live(root);
+	int rc = 0;
+	for (size_t i = 0; i < torch->n && rc == 0; i++)
+		rc = check_machine_path(cmd, "--torch", root, live, torch, i, true);
+	for (size_t i = 0; i < python->n && rc == 0; i++)
+		rc = check_machine_path(cmd, "--python", root, live, python, i, false);
+	rmcp_path_free(root);
+	return rc;
 }
 
 int rmcp_check_dir(const char *cmd, const char *opt, const char *dir)
@@ -168,10 +243,8 @@ void rmcp_profile_args_init(struct rmcp_profile_args *a)
 
 void rmcp_profile_args_release(struct rmcp_profile_args *a)
 {
-	free(a->torch.v);
-	free(a->python.v);
-	a->torch = (struct rmcp_strlist){ 0 };
-	a->python = (struct rmcp_strlist){ 0 };
+	rmcp_strlist_free(&a->torch);
+	rmcp_strlist_free(&a->python);
 }
 
 static bool one_of(const char *s, const char *const *set)

@@ -2,7 +2,7 @@
 /*
  * The fact readers' parsers on arbitrary bytes: the KFD "key value" parser, the
  * HSA_OVERRIDE_GFX_VERSION parser (checked against libhsakmt's own sscanf expression on every
- * input), torch/version.py,  libdrm's amdgpu.ids format, pci.ids
+ * input), torch/version.py, libdrm's amdgpu.ids format, pci.ids
  * and the kernel-log classifier.
  * The first byte picks the parser; every parser gets an exactly-sized copy.
  */

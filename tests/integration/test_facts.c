@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -177,6 +178,68 @@ static void rx5700xt_notorch(void **state)
 	json_object_put(j);
 }
 
+/* rmcp doctor with extra arguments; stderr into err (cap bytes), the exit status returned. */
+static int doctor_args(const char *fixture, const char *const *extra, char *err, size_t cap, json_object **out)
+{
+	char root[4096];
+	snprintf(root, sizeof(root), "%s/sysroots/%s", need_env("RMCP_FIXTURES"), fixture);
+	const char *argv[24] = { "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/nonexistent", "NO_COLOR=1",
+				 need_env("RMCP_BIN"), "doctor", "--json", "--no-cache", "--sysroot", root };
+	size_t n = 11;
+	for (size_t i = 0; extra[i] && n < 23; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	char errfile[] = "/tmp/rmcp-facts-err-XXXXXX";
+	int fd = mkstemp(errfile);
+	assert_true(fd >= 0);
+	close(fd);
+	struct run_result r;
+	assert_int_equal(run_capture((char *const *)argv, errfile, &r), 0);
+	FILE *f = fopen(errfile, "r");
+	assert_non_null(f);
+	size_t got = fread(err, 1, cap - 1, f);
+	err[got] = '\0';
+	fclose(f);
+	unlink(errfile);
+	*out = r.status == 2 ? NULL : json_tokener_parse(r.out);
+	free(r.out);
+	return r.status;
+}
+
+/* --torch and --python are paths on the examined machine: found inside the sysroot, a host
+ * path is an error that says where it was looked for (issue 9 item 4, issue 11 item 2). */
+static void torch_python_under_sysroot(void **state)
+{
+	(void)state;
+	char err[2048];
+	json_object *j = NULL;
+	/* The venv's torch, named as the captured machine has it. */
+	const char *in_root[] = { "--torch", "/home/user/venv/lib/python3.11/site-packages", NULL };
+	assert_int_not_equal(doctor_args("rx6700xt", in_root, err, sizeof(err), &j), 2);
+	assert_non_null(j);
+	assert_string_equal(fact(get(j, "facts"), "torch.installs"), "1");
+	assert_string_equal(fact(get(j, "facts"), "torch.path"), "/home/user/venv/lib/python3.11/site-packages/torch");
+	json_object_put(j);
+	const char *py[] = { "--python", "/home/user/venv/bin/python3", NULL };
+	assert_int_not_equal(doctor_args("rx6700xt", py, err, sizeof(err), &j), 2);
+	assert_string_equal(fact(get(j, "facts"), "torch.installs"), "1");
+	json_object_put(j);
+	/* A directory that exists on this machine but not in the snapshot. */
+	const char *host[] = { "--torch", "/usr/lib", NULL };
+	assert_int_equal(doctor_args("rx6700xt", host, err, sizeof(err), &j), 2);
+	assert_null(j);
+	assert_non_null(strstr(err, "--torch /usr/lib: not found under --sysroot"));
+	assert_non_null(strstr(err, "/sysroots/rx6700xt/usr/lib"));	/* where it looked */
+	assert_non_null(strstr(err, "it exists on this machine"));
+	const char *nopy[] = { "--python", "/home/user/venv/bin/python9", NULL };
+	assert_int_equal(doctor_args("rx6700xt", nopy, err, sizeof(err), &j), 2);
+	assert_non_null(strstr(err, "--python /home/user/venv/bin/python9: not found under --sysroot"));
+	/* Not a directory. */
+	const char *file[] = { "--torch", "/etc/passwd", NULL };
+	assert_int_equal(doctor_args("rx6700xt", file, err, sizeof(err), &j), 2);
+	assert_non_null(strstr(err, "--torch /etc/passwd: Not a directory under --sysroot"));
+}
+
 /* The machine facts rules may test on every fixture, with the values the files state. */
 static void machine_facts(void **state)
 {
@@ -204,6 +267,7 @@ int main(void)
 		cmocka_unit_test(rx6700xt_notorch),
 		cmocka_unit_test(rx5700xt_notorch),
 		cmocka_unit_test(machine_facts),
+		cmocka_unit_test(torch_python_under_sysroot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

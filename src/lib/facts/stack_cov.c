@@ -21,7 +21,8 @@
 #include "banned.h"
 
 struct rmcp_cov {
-	const struct rmcp_sr *sr;
+	const struct rmcp_path *sr;
+	const struct rmcp_stack_recorder *rec;	/* opts->recorder: scan results reported */
 	struct rmcp_stack *s;
 	struct rmcp_target_id real, eff;
 	bool eff_differs;
@@ -41,7 +42,7 @@ static void snap_load(struct rmcp_cov *c)
 {
 	enum { SNAP_CAP = 4u << 20 };
 	char *text = malloc(SNAP_CAP);
-	int n = text ? rmcp_sr_read(c->sr, "/rmcp-snapshot/scan.tsv", text, SNAP_CAP) : -ENOMEM;
+	int n = text ? rmcp_path_read(c->sr, text, SNAP_CAP, "%s", "/rmcp-snapshot/scan.tsv") : -ENOMEM;
 	if (n <= 0) {
 		free(text);
 		return;
@@ -97,13 +98,14 @@ static bool snap_get(const struct rmcp_cov *c, const char *rel, struct rmcp_cach
 	return false;
 }
 
-int rmcp_cov_begin(const struct rmcp_sr *sr, const struct rmcp_stack_opts *opts, struct rmcp_stack *s,
+int rmcp_cov_begin(const struct rmcp_path *sr, const struct rmcp_stack_opts *opts, struct rmcp_stack *s,
 		   struct rmcp_err *err, struct rmcp_cov **out)
 {
 	struct rmcp_cov *c = calloc(1, sizeof(*c));
 	if (!c)
 		return rmcp_err_set(err, -ENOMEM, "out of memory");
 	c->sr = sr;
+	c->rec = opts->recorder;
 	c->s = s;
 	int rc = rmcp_target_id_parse(opts->real_gfx, strlen(opts->real_gfx), &c->real, err);
 	const char *eff = opts->effective_gfx ? opts->effective_gfx : opts->real_gfx;
@@ -129,7 +131,7 @@ int rmcp_cov_begin(const struct rmcp_sr *sr, const struct rmcp_stack_opts *opts,
 		snprintf(s->cache_error, sizeof(s->cache_error), "scan cache %.80s: %s; running without it",
 			 opts->cache_dir, rmcp_strerror(crc));
 	}
-	if (sr->root[0])
+	if (!rmcp_path_is_live(sr))
 		snap_load(c);
 	*out = c;
 	return 0;
@@ -303,8 +305,8 @@ static void collect_cb(void *ctx, struct rmcp_file *f)
 
 static void record_scan(const struct rmcp_cov *c, const char *rel, const struct rmcp_cached_scan *r)
 {
-	if (c->sr->rec && c->sr->rec->scan)
-		c->sr->rec->scan(c->sr->rec->ctx, rel, r);
+	if (c->rec && c->rec->scan)
+		c->rec->scan(c->rec->ctx, rel, r);
 }
 
 static int scan_file(struct rmcp_cov *c, const char *rel, const char *host, const struct stat *st,
@@ -357,7 +359,7 @@ static int lib_file(struct rmcp_cov *c, const char *rel, const char *owner, bool
 	struct stat st;
 	const char *base = strrchr(rel, '/');
 	base = base ? base + 1 : rel;
-	if (rmcp_sr_host(c->sr, rel, host, sizeof(host)) < 0)
+	if (rmcp_path_host(c->sr, rel, host, sizeof(host)) < 0)
 		return 0;
 	if (stat(host, &st) != 0) {
 		struct rmcp_lib_coverage *l = always ? new_lib(c, rel, "", owner) : NULL;
@@ -399,15 +401,13 @@ static bool shared_lib(const char *n)
 int rmcp_cov_lib_dir(struct rmcp_cov *c, const char *dir, const char *owner, bool all)
 {
 	char **names = NULL;
-	int n = rmcp_sr_list(c->sr, dir, shared_lib, &names);
+	int n = rmcp_path_list(c->sr, dir, shared_lib, &names);
 	int rc = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
-		char rel[PATH_MAX], host[PATH_MAX];
-		struct stat st;
+		char rel[PATH_MAX];
 		snprintf(rel, sizeof(rel), "%s/%s", dir, names[i]);
 		/* Real files only: libfoo.so -> libfoo.so.1 links name the same bytes. */
-		if (rmcp_sr_host(c->sr, rel, host, sizeof(host)) < 0 || lstat(host, &st) != 0 ||
-		    !S_ISREG(st.st_mode))
+		if (!rmcp_path_is_file(c->sr, rel))
 			continue;
 		bool wanted = all || strncmp(names[i], "libtorch_hip", 12) == 0 || rmcp_rocm_lib_name(names[i]);
 		rc = lib_file(c, rel, owner, wanted);
@@ -437,7 +437,7 @@ static bool any_entry(const char *n)
 static void tensile_names(struct rmcp_cov *c, const char *dir, struct rmcp_cached_scan *r)
 {
 	char **names = NULL;
-	int n = rmcp_sr_list(c->sr, dir, tensile_name, &names);
+	int n = rmcp_path_list(c->sr, dir, tensile_name, &names);
 	for (int i = 0; i < n; i++) {
 		char rel[PATH_MAX];
 		snprintf(rel, sizeof(rel), "%s/%s", dir, names[i]);
@@ -455,18 +455,18 @@ static void tensile_names(struct rmcp_cov *c, const char *dir, struct rmcp_cache
 
 int rmcp_cov_tensile_dir(struct rmcp_cov *c, const char *dir, const char *component, const char *owner)
 {
-	if (!rmcp_sr_is_dir(c->sr, dir))
+	if (!rmcp_path_is_dir(c->sr, dir))
 		return 0;
 	struct rmcp_cached_scan r;
 	memset(&r, 0, sizeof(r));
 	tensile_names(c, dir, &r);
 	/* Newer layout: library/<arch>/TensileLibrary*.dat */
 	char **subs = NULL;
-	int n = rmcp_sr_list(c->sr, dir, any_entry, &subs);
+	int n = rmcp_path_list(c->sr, dir, any_entry, &subs);
 	for (int i = 0; i < n; i++) {
 		char sub[PATH_MAX];
 		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[i]);
-		if (strncmp(subs[i], "gfx", 3) == 0 && rmcp_sr_is_dir(c->sr, sub))
+		if (strncmp(subs[i], "gfx", 3) == 0 && rmcp_path_is_dir(c->sr, sub))
 			tensile_names(c, sub, &r);
 	}
 	if (n > 0)
@@ -488,7 +488,7 @@ static bool kdb_name(const char *n)
 int rmcp_cov_kdb_dir(struct rmcp_cov *c, const char *dir, const char *owner)
 {
 	char **names = NULL;
-	int n = rmcp_sr_list(c->sr, dir, kdb_name, &names);
+	int n = rmcp_path_list(c->sr, dir, kdb_name, &names);
 	if (n <= 0)
 		return 0;
 	struct rmcp_cached_scan r;
@@ -498,7 +498,7 @@ int rmcp_cov_kdb_dir(struct rmcp_cov *c, const char *dir, const char *owner)
 		char rel[PATH_MAX], host[PATH_MAX];
 		struct stat st;
 		snprintf(rel, sizeof(rel), "%s/%s", dir, names[i]);
-		if (rmcp_sr_host(c->sr, rel, host, sizeof(host)) < 0 || stat(host, &st) != 0 || !S_ISREG(st.st_mode))
+		if (rmcp_path_host(c->sr, rel, host, sizeof(host)) < 0 || stat(host, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		struct rmcp_cached_scan one;
 		bool cached;

@@ -136,7 +136,7 @@ static bool python3_dir(const char *n)
 
 /* <prefix>/lib/python3.X/{site,dist}-packages, <prefix>/lib/python3/dist-packages (Debian),
  * <prefix>/local/lib/python3.X/dist-packages (Debian's pip into /usr/local), lib64. */
-static void add_prefix(const struct rmcp_sr *sr, struct cands *c, const char *prefix, const char *by)
+static void add_prefix(const struct rmcp_path *sr, struct cands *c, const char *prefix, const char *by)
 {
 	static const char *const libs[] = { "lib", "lib64", "local/lib" };
 	static const char *const sites[] = { "site-packages", "dist-packages" };
@@ -144,12 +144,12 @@ static void add_prefix(const struct rmcp_sr *sr, struct cands *c, const char *pr
 		char libdir[PATH_MAX];
 		snprintf(libdir, sizeof(libdir), "%s/%s", strcmp(prefix, "/") ? prefix : "", libs[l]);
 		char **names = NULL;
-		int n = rmcp_sr_list(sr, libdir, python3_dir, &names);
+		int n = rmcp_path_list(sr, libdir, python3_dir, &names);
 		for (int i = 0; i < n; i++)
 			for (size_t s = 0; s < 2; s++) {
 				char d[PATH_MAX];
 				int w = snprintf(d, sizeof(d), "%s/%s/%s", libdir, names[i], sites[s]);
-				if (w > 0 && (size_t)w < sizeof(d) && rmcp_sr_is_dir(sr, d))
+				if (w > 0 && (size_t)w < sizeof(d) && rmcp_path_is_dir(sr, d))
 					add_cand(c, d, by);
 			}
 		if (n > 0)
@@ -201,14 +201,14 @@ static bool cfg_value(const char *text, const char *key, char *out, size_t cap)
 }
 
 /* The site directories an interpreter at `python` (within the sysroot) would use. */
-static void add_python(const struct rmcp_sr *sr, struct cands *c, const char *python, const char *by)
+static void add_python(const struct rmcp_path *sr, struct cands *c, const char *python, const char *by)
 {
 	char bin[PATH_MAX], prefix[PATH_MAX], text[4096];
 	dirname_of(python, bin, sizeof(bin));
 	dirname_of(bin, prefix, sizeof(prefix));
 	char cfg[PATH_MAX + 16];
 	snprintf(cfg, sizeof(cfg), "%s/pyvenv.cfg", prefix);
-	if (rmcp_sr_read(sr, cfg, text, sizeof(text)) > 0) {
+	if (rmcp_path_read(sr, text, sizeof(text), "%s", cfg) > 0) {
 		/* A venv: its own site-packages, plus the base's when the venv was created with
 		 * --system-site-packages. */
 		add_prefix(sr, c, prefix, by);
@@ -225,14 +225,14 @@ static void add_python(const struct rmcp_sr *sr, struct cands *c, const char *py
 	/* /usr/bin/python3 -> python3.11 stays in /usr; /usr/local/bin/python3 -> /opt/py/bin/...
 	 * moves the prefix: look there too. */
 	char real[PATH_MAX];
-	if (rmcp_sr_resolve(sr, python, real, sizeof(real)) == 0 && strcmp(real, python) != 0) {
+	if (rmcp_path_resolve(sr, python, real, sizeof(real)) == 0 && strcmp(real, python) != 0) {
 		dirname_of(real, bin, sizeof(bin));
 		dirname_of(bin, prefix, sizeof(prefix));
 		add_prefix(sr, c, prefix, by);
 	}
 }
 
-static bool find_on_path(const struct rmcp_sr *sr, const char *path_env, char *out, size_t cap)
+static bool find_on_path(const struct rmcp_path *sr, const char *path_env, char *out, size_t cap)
 {
 	static const char *const names[] = { "python3", "python" };
 	const char *p = path_env;
@@ -247,8 +247,8 @@ static bool find_on_path(const struct rmcp_sr *sr, const char *path_env, char *o
 				char real[PATH_MAX], host[PATH_MAX];
 				struct stat st;
 				if (n > 0 && (size_t)n < sizeof(cand) &&
-				    rmcp_sr_resolve(sr, cand, real, sizeof(real)) == 0 &&
-				    rmcp_sr_host(sr, real, host, sizeof(host)) == 0 && stat(host, &st) == 0 &&
+				    rmcp_path_resolve(sr, cand, real, sizeof(real)) == 0 &&
+				    rmcp_path_host(sr, real, host, sizeof(host)) == 0 && stat(host, &st) == 0 &&
 				    S_ISREG(st.st_mode)) {
 					snprintf(out, cap, "%s", cand);
 					return true;
@@ -283,18 +283,18 @@ static bool amdhip(const char *n)
 	return strncmp(n, "libamdhip64.so", 14) == 0;
 }
 
-static void add_torch(const struct rmcp_sr *sr, struct rmcp_stack *s, const char *torch_dir, const char *by,
+static void add_torch(const struct rmcp_path *sr, struct rmcp_stack *s, const char *torch_dir, const char *by,
 		      char *text)
 {
 	char real[PATH_MAX], rel[PATH_MAX + 32];
-	if (s->n_torch >= RMCP_MAX_TORCH || rmcp_sr_resolve(sr, torch_dir, real, sizeof(real)) < 0 ||
+	if (s->n_torch >= RMCP_MAX_TORCH || rmcp_path_resolve(sr, torch_dir, real, sizeof(real)) < 0 ||
 	    strlen(real) >= sizeof(s->torch[0].path))
 		return;
 	for (size_t i = 0; i < s->n_torch; i++)
 		if (strcmp(s->torch[i].path, real) == 0)
 			return;
 	snprintf(rel, sizeof(rel), "%s/version.py", real);
-	int n = rmcp_sr_read(sr, rel, text, TEXT_CAP);
+	int n = rmcp_path_read(sr, text, TEXT_CAP, "%s", rel);
 	if (n < 0)
 		return;
 	_Static_assert(sizeof(s->torch[0].version) == sizeof(s->torch[0].dist_version), "same size");
@@ -307,10 +307,10 @@ static void add_torch(const struct rmcp_sr *sr, struct rmcp_stack *s, const char
 	char site[PATH_MAX];
 	dirname_of(real, site, sizeof(site));
 	char **names = NULL;
-	int nd = rmcp_sr_list(sr, site, dist_info, &names);
+	int nd = rmcp_path_list(sr, site, dist_info, &names);
 	for (int i = 0; i < nd && !t->dist_version[0]; i++) {
 		snprintf(rel, sizeof(rel), "%s/%s/METADATA", site, names[i]);
-		if (rmcp_sr_read(sr, rel, text, TEXT_CAP) <= 0)
+		if (rmcp_path_read(sr, text, TEXT_CAP, "%s", rel) <= 0)
 			continue;
 		for (const char *l = text; *l;) {
 			const char *eol = strchr(l, '\n');
@@ -330,13 +330,13 @@ static void add_torch(const struct rmcp_sr *sr, struct rmcp_stack *s, const char
 		memcpy(t->version, t->dist_version, sizeof(t->version));
 	/* ROCm wheels ship libamdhip64 and friends in torch/lib: the system ROCm is not used. */
 	snprintf(rel, sizeof(rel), "%s/lib", real);
-	nd = rmcp_sr_list(sr, rel, amdhip, &names);
+	nd = rmcp_path_list(sr, rel, amdhip, &names);
 	t->bundles_rocm = nd > 0;
 	if (nd > 0)
 		rmcp_strv_free(names, (size_t)nd);
 }
 
-int rmcp_stack_find_torch(const struct rmcp_sr *sr, const struct rmcp_stack_opts *opts, struct rmcp_stack *s)
+int rmcp_stack_find_torch(const struct rmcp_path *sr, const struct rmcp_stack_opts *opts, struct rmcp_stack *s)
 {
 	struct cands c = { .cap = 64 };
 	c.dir = calloc(c.cap, sizeof(*c.dir));
@@ -365,7 +365,7 @@ int rmcp_stack_find_torch(const struct rmcp_sr *sr, const struct rmcp_stack_opts
 		char d[PATH_MAX], v[PATH_MAX + 16];
 		snprintf(d, sizeof(d), "%s", opts->torch_dirs[i]);
 		snprintf(v, sizeof(v), "%s/version.py", d);
-		if (!rmcp_sr_exists(sr, v)) {
+		if (!rmcp_path_exists(sr, v)) {
 			snprintf(v, sizeof(v), "%s/torch", opts->torch_dirs[i]);
 			snprintf(d, sizeof(d), "%s", v);
 		}
@@ -374,7 +374,7 @@ int rmcp_stack_find_torch(const struct rmcp_sr *sr, const struct rmcp_stack_opts
 	for (size_t i = 0; i < c.n; i++) {
 		char d[PATH_MAX + 8];
 		snprintf(d, sizeof(d), "%s/torch", c.dir[i]);
-		if (rmcp_sr_is_dir(sr, d))
+		if (rmcp_path_is_dir(sr, d))
 			add_torch(sr, s, d, c.by[i], text);
 	}
 	free(c.dir);

@@ -23,29 +23,10 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "sysroot.h"
 #include "target.h"
 
-/* ---- sysroot-aware path context (CONVENTIONS.md, util-linux lib/path.c) ---- */
-
-struct rmcp_path;
-
-/* A context for files under sysroot + dir (dir absolute within the sysroot, e.g.
- * "/sys/class/kfd/kfd/topology"). sysroot NULL or "" means "/". */
-struct rmcp_path *rmcp_path_new(const char *sysroot, const char *dir);
-void rmcp_path_free(struct rmcp_path *p);
-
-/* Read a whole small file (at most cap-1 bytes, NUL-terminated). Returns the length or
- * -errno: -ENOENT (absent) and -EPERM/-EACCES (denied, e.g. a device cgroup) differ. */
-int rmcp_path_read(struct rmcp_path *p, char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* One unsigned number ("%u\n" or "%llu\n"), strtoull with end-pointer and ERANGE checks. */
-int rmcp_path_read_u64(struct rmcp_path *p, uint64_t *out, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* access(2) relative to the context; returns 0 or -errno. */
-int rmcp_path_access(struct rmcp_path *p, int mode, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* The absolute path on this machine (sysroot prefix included), for messages. */
-const char *rmcp_path_abs(struct rmcp_path *p, char *buf, size_t cap, const char *rel);
+/* The sysroot context (struct rmcp_path, rmcp_path_*) every reader uses: sysroot.h. */
 
 /*
  * Parse KFD "key value\n" text (nodes/N/properties, mem_banks/M/properties, ...) by key,

@@ -11,25 +11,6 @@
 
 #include "sysfs.h"
 
-/* Is the context's sysroot the running machine ("/")? Live-only facts (access(2), the
- * kernel log, NSS groups) are read only then. */
-bool rmcp_path_is_live(const struct rmcp_path *p);
-const char *rmcp_path_sysroot(const struct rmcp_path *p);
-
-/* stat(2) of a file under the context (follows symlinks inside the snapshot as the OS does);
- * 0 or -errno. */
-int rmcp_path_stat(struct rmcp_path *p, struct stat *st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Numeric entries of a directory under the context ("0", "1", ...), sorted ascending, at
- * most cap. Returns the count or -errno. */
-int rmcp_path_list_numeric(struct rmcp_path *p, unsigned *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* A sysfs hex attribute ("0x1002\n"): strtoull base 16, end-pointer and range checks. */
-int rmcp_path_read_hex(struct rmcp_path *p, uint64_t *out, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Map -errno to a fact state. */
 enum rmcp_fact_state rmcp_state_from_rc(int rc);
 

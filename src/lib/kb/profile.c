@@ -9,6 +9,7 @@
 
 #include "env.h"
 #include "plan.h"
+#include "sysroot.h"
 #include "target.h"
 #include "verdict.h"
 #include "banned.h"
@@ -533,10 +534,11 @@ static void record_gpus(struct rmcp_profile *p, const struct rmcp_diagnosis *d, 
 		one_line(p->summary, sizeof(p->summary), d->result.summary);
 		const struct rmcp_stack *s = d->stack;
 		if (s && d->torch >= 0 && (size_t)d->torch < s->n_torch) {
-			const char *root = d->machine.sysroot;
-			bool live = !root[0] || strcmp(root, "/") == 0;
-			snprintf(p->torch_dir, sizeof(p->torch_dir), "%s%s", live ? "" : root,
-				 s->torch[d->torch].path);
+			/* The install's path on this machine: resolved inside the sysroot. */
+			struct rmcp_path *sr = rmcp_path_new(d->machine.sysroot, "/");
+			if (!sr || rmcp_path_host(sr, s->torch[d->torch].path, p->torch_dir, sizeof(p->torch_dir)) < 0)
+				p->torch_dir[0] = '\0';
+			rmcp_path_free(sr);
 			p->torch_bundles_rocm = s->torch[d->torch].bundles_rocm;
 		}
 	}

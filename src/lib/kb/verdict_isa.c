@@ -16,6 +16,7 @@
 
 #include "isa.h"
 #include "stack_internal.h"
+#include "sysroot.h"
 #include "verdict_internal.h"
 #include "banned.h"
 
@@ -79,22 +80,22 @@ int rmcp_verdict_isa_facts(struct rmcp_facts *f, const char *sysroot, const stru
 		       rmcp_target_id_parse(gfx, strlen(gfx), &real, NULL) == 0 &&
 		       rmcp_target_id_parse(gfx_effective, strlen(gfx_effective), &eff, NULL) == 0;
 	size_t tl = torch_path ? strlen(torch_path) : 0;
-	/* The library paths are on the examined machine; join them to the sysroot as the stack
-	 * reader did when it scanned them (stack_internal.h). */
-	char root[PATH_MAX];
-	struct rmcp_sr sr;
-	rmcp_sr_init(&sr, root, sizeof(root), sysroot);
+	/* The library paths are on the examined machine: resolved under the sysroot as the
+	 * stack reader did when it scanned them (sysroot.h). */
+	struct rmcp_path *sr = applies ? rmcp_path_new(sysroot, "/") : NULL;
+	applies = applies && sr;
 	for (size_t i = 0; applies && i < s->n_libs; i++) {
 		const struct rmcp_lib_coverage *l = &s->libs[i];
 		if (strcmp(l->owner, "torch") != 0 || strncmp(l->path, torch_path, tl) != 0 ||
 		    (l->path[tl] != '/' && l->path[tl] != '\0') || !pick(l))
 			continue;
 		char path[PATH_MAX];
-		if (rmcp_sr_host(&sr, l->path, path, sizeof(path)) < 0)
+		if (rmcp_path_host(sr, l->path, path, sizeof(path)) < 0)
 			continue;
 		const char *base = strrchr(l->path, '/');
 		check_file(path, base ? base + 1 : l->path, &real, &eff, &sum);
 	}
+	rmcp_path_free(sr);
 	size_t total = 0;
 	for (int v = 0; v <= RMCP_ISA_INVALID; v++)
 		total += sum.by[v];

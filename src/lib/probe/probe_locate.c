@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sysroot.h"
 #include "banned.h"
 
 static bool is_file(const char *path)
@@ -89,7 +90,6 @@ int rmcp_probe_locate(const struct rmcp_probe_locate_opts *o, struct rmcp_probe_
 		      struct rmcp_err *err)
 {
 	memset(libs, 0, sizeof(*libs));
-	const char *root = o->sysroot && *o->sysroot && strcmp(o->sysroot, "/") != 0 ? o->sysroot : "";
 	char path[RMCP_PROBE_PATH_MAX];
 	if (o->hip) {
 		snprintf(libs->source, sizeof(libs->source), "--hip");
@@ -120,12 +120,22 @@ int rmcp_probe_locate(const struct rmcp_probe_locate_opts *o, struct rmcp_probe_
 					    path);
 		return 0;
 	}
+	/* --hip and the torch directory are host paths; the rest are paths on the examined
+	 * machine, resolved inside the sysroot (sysroot.h): a captured /opt/rocm ->
+	 * /etc/alternatives/rocm must not lead to this machine's ROCm. */
+	struct rmcp_path *sr = rmcp_path_new(o->sysroot, "/");
+	if (!sr)
+		return rmcp_err_set(err, -ENOMEM, "out of memory");
+	bool live = rmcp_path_is_live(sr);
 	snprintf(libs->source, sizeof(libs->source), "rocm");
-	snprintf(path, sizeof(path), "%s/opt/rocm/lib", root);
-	if (dir_candidates(path, libs))
+	int found = rmcp_path_host(sr, "/opt/rocm/lib", path, sizeof(path)) == 0 && dir_candidates(path, libs);
+	if (found) {
+		rmcp_path_free(sr);
 		return 0;
+	}
 	snprintf(libs->source, sizeof(libs->source), "system");
-	if (!root[0]) {
+	if (live) {
+		rmcp_path_free(sr);
 		/* The dynamic loader's search, as a program linked to HIP would get it. */
 		add_cand(libs->hip, &libs->n_hip, "libamdhip64.so.7");
 		add_cand(libs->hip, &libs->n_hip, "libamdhip64.so.6");
@@ -134,11 +144,10 @@ int rmcp_probe_locate(const struct rmcp_probe_locate_opts *o, struct rmcp_probe_
 		return 0;
 	}
 	static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib" };
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", root, dirs[i]);
-		if (dir_candidates(path, libs))
-			return 0;
-	}
-	return 0;	/* nothing: the child reports no runtime */
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (rmcp_path_host(sr, dirs[i], path, sizeof(path)) == 0 && dir_candidates(path, libs))
+			break;
+	rmcp_path_free(sr);
+	return 0;	/* nothing found: the child reports no runtime */
 }
 
