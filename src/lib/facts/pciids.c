@@ -66,6 +66,20 @@ const char *rmcp_asic_fallback_name(uint16_t device, uint8_t revision)
 	return NULL;
 }
 
+/* The line at *pos without its '\n' (the last one may lack it); false at the end. */
+static bool next_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *ll)
+{
+	if (*pos >= len)
+		return false;
+	size_t eol = *pos;
+	while (eol < len && buf[eol] != '\n')
+		eol++;
+	*line = buf + *pos;
+	*ll = eol - *pos;
+	*pos = eol + 1;
+	return true;
+}
+
 /* ---- amdgpu.ids (libdrm amdgpu_asic_id.c) ----------------------------------------------- */
 
 /* strtok_r(line, ","): the next maximal run of non-commas, skipping empty fields. */
@@ -109,13 +123,9 @@ int rmcp_amdgpu_ids_lookup(const char *buf, size_t len, uint16_t device, uint8_t
 	size_t pos = 0;
 	if (cap)
 		name[0] = '\0';
-	while (pos < len) {
-		size_t eol = pos;
-		while (eol < len && buf[eol] != '\n')
-			eol++;
-		const char *line = buf + pos;
-		size_t ll = eol - pos;
-		pos = eol + 1;
+	const char *line;
+	size_t ll;
+	while (next_line(buf, len, &pos, &line, &ll)) {
 		/* parse_one_line: empty and '#' lines are skipped (only exactly empty ones). */
 		if (ll == 0 || line[0] == '#')
 			continue;
@@ -192,13 +202,9 @@ int rmcp_pci_ids_lookup(const char *buf, size_t len, uint16_t vendor, uint16_t d
 	size_t pos = 0;
 	if (cap)
 		name[0] = '\0';
-	while (pos < len) {
-		size_t eol = pos;
-		while (eol < len && buf[eol] != '\n')
-			eol++;
-		const char *line = buf + pos;
-		size_t ll = eol - pos;
-		pos = eol + 1;
+	const char *line;
+	size_t ll;
+	while (next_line(buf, len, &pos, &line, &ll)) {
 		if (ll == 0 || line[0] == '#')
 			continue;
 		uint16_t id;
