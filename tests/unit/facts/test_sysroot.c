@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one sysroot context (src/lib/sysroot.c) on a real directory tree made here: symlinks,
+ * The one sysroot context (src/lib/facts/sysroot.c) on a real directory tree made here: symlinks,
  * absolute ones included, resolve inside the sysroot as chroot(2) would; ".." cannot leave
  * it; reads, lists and stats go through the same resolution; the running machine ("/") is
  * joined, not resolved. The "outside" directory next to the sysroot holds a file with the
