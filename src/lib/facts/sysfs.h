@@ -2,8 +2,10 @@
 /*
  * src/lib/facts/ -- what is true of a machine, read under a sysroot: GPUs, driver and /dev
  * access (this header, sysfs*.c, pciids.h), the kernel log (dmesg.c), the environment
- * (env.h), the installed ROCm and PyTorch and the GPU code in them (stack.h). Facts are
- * plain structs; they judge nothing. facts may include core, formats and isa.
+ * (env.h), the installed ROCm and PyTorch and the GPU code in them (stack.h). Every file is
+ * read through the one sysroot context (sysroot.h), so a path means the same thing in every
+ * reader. Facts are plain structs; they judge nothing. facts may include core, formats and
+ * isa.
  */
 /*
  * Machine facts from sysfs, procfs, /dev and the kernel log, all read under a sysroot
