@@ -160,13 +160,15 @@ int cmd_capture(int argc, char **argv)
 		rmcp_error("capture", "--dmesg %s: %s", o.dmesg_file, strerror(errno));
 		goto out;
 	}
+	if (rmcp_check_machine_paths("capture", o.sysroot, &torch, &python) < 0)
+		goto out;
 	top_name(argv[first], top, sizeof(top));
 	o.top = top;
 	o.torch_dirs = torch.v;
 	o.python_paths = python.v;
 	status = write_capture(&o, argv[first]);
 out:
-	free(torch.v);
-	free(python.v);
+	rmcp_strlist_free(&torch);
+	rmcp_strlist_free(&python);
 	return status;
 }

@@ -110,7 +110,9 @@ def round_trip(name, sysroot, extra, max_bytes=None, preexec=None):
 fixtures = sorted(d for d in os.listdir(fx) if os.path.isdir(os.path.join(fx, d)))
 report(len(fixtures) >= 10, f"{len(fixtures)} sysroot fixtures found")
 for name in fixtures:
-    round_trip(name, os.path.join(fx, name), venv)
+    # --python is a path on the captured machine: only for fixtures that have the venv.
+    has_venv = os.path.lexists(os.path.join(fx, name, "home/user/venv/bin/python3"))
+    round_trip(name, os.path.join(fx, name), venv if has_venv else [])
 # Secure Boot on and an amdgpu-dkms module installed (issue 9 facts) survive the trip too.
 tmp = tempfile.mkdtemp(prefix="rmcp-sb-")
 try:

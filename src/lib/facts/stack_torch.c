@@ -204,6 +204,9 @@ static bool cfg_value(const char *text, const char *key, char *out, size_t cap)
 static void add_python(const struct rmcp_path *sr, struct cands *c, const char *python, const char *by)
 {
 	char bin[PATH_MAX], prefix[PATH_MAX], text[4096];
+	/* Touch the interpreter itself, so a recorder (rmcp capture) keeps the path the user
+	 * named: a capture read with the same --python must find it. */
+	(void)rmcp_path_exists(sr, python);
 	dirname_of(python, bin, sizeof(bin));
 	dirname_of(bin, prefix, sizeof(prefix));
 	char cfg[PATH_MAX + 16];

@@ -154,9 +154,9 @@ static int walk(const struct rmcp_path *p, char *pending, char *out, size_t cap,
 			break;
 		char host[PATH_MAX], target[PATH_MAX];
 		struct stat st;
+		record(p, out);	/* every component: the links followed on the way are part of it */
 		if (join_host(p, out, host, sizeof(host)) < 0 || lstat(host, &st) != 0 || !S_ISLNK(st.st_mode))
 			continue;
-		record(p, out);	/* a link followed */
 		if (++hops > 40)
 			return -ELOOP;
 		ssize_t tl = readlink(host, target, sizeof(target) - 1);
