@@ -105,6 +105,15 @@ void rmcp_config_parse(struct rmcp_config *c, const char *(*get)(const char *nam
 	else if (rmcp_isa_cache_dir(get("XDG_CACHE_HOME"), get("HOME"), c->isa_cache,
 				    sizeof(c->isa_cache)) < 0)
 		c->isa_cache[0] = '\0';
+	/* RMCP_ISA_CHECK=off: no per-kernel ISA check (kernels under an override stay "foreign
+	 * ISA, not verified"), e.g. to take it out of a measurement. */
+	v = get("RMCP_ISA_CHECK");
+	if (v && *v) {
+		if (strcmp(v, "off") == 0)
+			c->isa_check_off = true;
+		else if (strcmp(v, "on") != 0)
+			note_bad(c, "RMCP_ISA_CHECK", v);
+	}
 	v = get("RMCP_STATS");
 	if (v && *v) {
 		if (strcmp(v, "1") == 0)

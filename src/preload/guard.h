@@ -21,7 +21,8 @@
 enum rmcp_kernel_isa {
 	RMCP_KISA_UNVERIFIED,	/* no opinion: the kernel stays "foreign ISA, not verified" */
 	RMCP_KISA_OK,		/* decodes as intended on the real GPU */
-	RMCP_KISA_BAD,		/* will not run right on the real GPU (invalid, differs) */
+	RMCP_KISA_BAD,		/* will not run right on the real GPU (invalid, differs, a
+				 * gfx10.1 hazard: `why` names the class and offset) */
 };
 
 /*

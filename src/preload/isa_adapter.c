@@ -82,8 +82,19 @@ static enum rmcp_kernel_isa check(const void *co, size_t len, const char *kernel
 		else
 			snprintf(why, why_len, "%s on %s", rmcp_isa_verdict_name(k->verdict), rt);
 		return RMCP_KISA_BAD;
-	case RMCP_ISA_UNVERIFIED:
 	case RMCP_ISA_HAZARD:
+		/* A gfx10.1 bug pattern (isa_hazard.c): refused like an undecodable kernel, with
+		 * the class and the offset in the guard's one line. */
+		if (k->has_hazard)
+			snprintf(why, why_len, "gfx10.1 hazard %s%s at kernel offset 0x%llx (%s) on %s",
+				 rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)k->hazard.cls),
+				 k->hazard.possible ? " (possible)" : "",
+				 (unsigned long long)(k->hazard.addr - k->addr),
+				 k->hazard.text[0] ? k->hazard.text : "?", rt);
+		else
+			snprintf(why, why_len, "gfx10.1 hazard on %s", rt);
+		return RMCP_KISA_BAD;
+	case RMCP_ISA_UNVERIFIED:
 		break;
 	}
 	return RMCP_KISA_UNVERIFIED;

@@ -100,7 +100,8 @@ __attribute__((constructor)) static void rmcp_constructor(void)
 {
 	rmcp_init_slow();
 	if (atomic_load(&rmcp_ready) && rmcp_cfg.guard != RMCP_GUARD_OFF) {
-		rmcp_preload_isa_install();
+		if (!rmcp_cfg.isa_check_off)
+			rmcp_preload_isa_install();
 		rmcp_guard_gpus();
 	}
 }

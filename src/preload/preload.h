@@ -36,6 +36,7 @@ struct rmcp_config {
 	char log_path[512];		/* RMCP_LOG=FILE; "" = stderr */
 	bool stats;			/* RMCP_STATS=1 */
 	char sysroot[512];		/* RMCP_SYSROOT; "" = "/" */
+	bool isa_check_off;		/* RMCP_ISA_CHECK=off: no per-kernel ISA check */
 	char isa_cache[512];		/* ISA verdict cache dir (XDG); "" = none (RMCP_ISA_CACHE=off) */
 	/* Values that were set but not understood, reported once the log is open. */
 	char bad[4][96];

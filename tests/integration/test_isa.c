@@ -146,8 +146,8 @@ static void check_classes(const char *co, const char *src, const char *src_proc,
 			want = RMCP_ISA_INVALID;
 		else if (strncmp(k->name, "differs_", 8) == 0)
 			want = RMCP_ISA_DIFFERS;
-		else if (strncmp(k->name, "unverified_", 11) == 0)
-			want = RMCP_ISA_UNVERIFIED;
+		else if (strncmp(k->name, "hazard_", 7) == 0)
+			want = RMCP_ISA_HAZARD;	/* s_inst_prefetch, SALU writes after VMEM */
 		else if (strncmp(k->name, "ok_", 3) == 0)
 			want = RMCP_ISA_OK;
 		else
@@ -244,8 +244,10 @@ static void hip_dot(void **state)
 		/* __builtin_amdgcn_sdot4 / fdot2 compile to v_dot4* / v_dot2* */
 		assert_non_null(strstr(i8->first.text, "v_dot4"));
 		assert_non_null(strstr(f16->first.text, "v_dot2"));
-		assert_int_equal(ax->verdict, RMCP_ISA_UNVERIFIED);
+		/* no gfx10.1 hazard in clang-22's saxpy: the detectors decide, nothing is left */
+		assert_int_equal(ax->verdict, RMCP_ISA_OK);
 		assert_true(r.needs_workarounds);
+		assert_true(r.hazards_checked);
 		rmcp_isa_report_release(&r);
 	}
 	/* gfx1030 code on gfx1031 (same ISA, no workarounds missing): ok */

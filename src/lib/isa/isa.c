@@ -81,6 +81,13 @@ static const char *workarounds_of(const char *proc)
 	return NULL;
 }
 
+/* Do the hazard detectors cover this pair? gfx10.3 code (no workarounds) on a gfx10.1 GPU. */
+static bool hazard_pair(const char *code, const char *real)
+{
+	const char *wc = workarounds_of(code), *wr = workarounds_of(real);
+	return wc && wr && !wc[0] && wr == gfx101x_workarounds && rmcp_isa_fast_supports(code, real);
+}
+
 static void set_workarounds(struct rmcp_isa_report *r, const char *code, const char *real)
 {
 	const char *wc = workarounds_of(code), *wr = workarounds_of(real);
@@ -123,14 +130,25 @@ void rmcp_isa_note(struct rmcp_isa_kernel *k, const uint8_t *p, size_t avail, ui
 	k->first.len = (uint8_t)n;
 }
 
-static enum rmcp_isa_verdict kernel_verdict(const struct rmcp_isa_kernel *k, bool needs_wa)
+static enum rmcp_isa_verdict kernel_verdict(struct rmcp_isa_kernel *k, bool needs_wa)
 {
 	if (k->n_invalid)
 		return RMCP_ISA_INVALID;
 	if (k->n_differs)
 		return RMCP_ISA_DIFFERS;
-	if (needs_wa || k->n_undecodable || k->n_unknown)
+	if (k->n_hazards)
+		return RMCP_ISA_HAZARD;
+	if (k->n_undecodable || k->n_unknown) {
+		snprintf(k->reason, sizeof(k->reason), "%llu instruction%s could not be judged",
+			 (unsigned long long)(k->n_undecodable + k->n_unknown),
+			 k->n_undecodable + k->n_unknown == 1 ? "" : "s");
 		return RMCP_ISA_UNVERIFIED;
+	}
+	if (needs_wa && !k->hazards_checked) {
+		if (!k->reason[0])
+			snprintf(k->reason, sizeof(k->reason), "no hazard detector for this pair of GPUs");
+		return RMCP_ISA_UNVERIFIED;
+	}
 	return RMCP_ISA_OK;
 }
 
@@ -267,6 +285,22 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 	out->engine = oracle_only ? RMCP_ISA_ENGINE_ORACLE : RMCP_ISA_ENGINE_FAST;
 	out->same_isa = fast && rmcp_isa_fast_same_class(fast);
 	set_workarounds(out, cp, rp);
+	/* Hazard detectors need the fast path's key table, whichever engine decodes. */
+	struct rmcp_isa_fast *hfast = NULL;
+	struct rmcp_isa_hz *hz = NULL;
+	if (out->needs_workarounds && !(flags & RMCP_ISA_NO_HAZARDS) && hazard_pair(cp, rp)) {
+		if (!fast && (rc = rmcp_isa_fast_open(cp, rp, &hfast)) < 0) {
+			rmcp_isa_oracle_close(lo.o);
+			return rmcp_err_set(err, rc, "out of memory");
+		}
+		if ((rc = rmcp_isa_hz_open(fast ? fast : hfast, &hz)) < 0) {
+			rmcp_isa_fast_close(hfast);
+			rmcp_isa_fast_close(fast);
+			rmcp_isa_oracle_close(lo.o);
+			return rmcp_err_set(err, rc, "out of memory");
+		}
+		out->hazards_checked = true;
+	}
 
 	struct rmcp_isa_range *ranges;
 	size_t n;
@@ -286,6 +320,7 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 		r = &ranges[i];
 		k->is_kernel = r->is_kernel;
 		k->wave64 = r->wave64;
+		k->wgp_mode = r->wgp_mode;
 		k->addr = r->addr;
 		k->size = r->size;
 		if (fast)
@@ -296,7 +331,18 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 			crosscheck(fast, lo.o, bytes + r->off, r->size, r->addr, out);
 		if (k->has_first)
 			fill_text(k, fast, &lo, !(flags & RMCP_ISA_NO_TEXT));
+		if (hz && (rc = rmcp_isa_hz_kernel(hz, bytes + r->off, r->size, r->addr, k)) < 0) {
+			for (size_t j = 0; j < out->n_kernels; j++)
+				ranges[j].name = NULL;	/* owned by the report, released below */
+			rmcp_isa_ranges_free(ranges, n);
+			rc = rmcp_err_set(err, rc, "out of memory");
+			goto done;
+		}
 		k->verdict = kernel_verdict(k, out->needs_workarounds);
+		for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++) {
+			out->hazards_by_class[c] += k->n_by_class[c];
+			out->kernels_by_class[c] += k->n_by_class[c] != 0;
+		}
 		out->n_insns += k->n_insns;
 		out->n_invalid += k->n_invalid;
 		out->n_differs += k->n_differs;
@@ -312,6 +358,8 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 	if (out->n_kernels > 1)
 		qsort(out->kernels, out->n_kernels, sizeof(*out->kernels), cmp_kernel);
 done:
+	rmcp_isa_hz_close(hz);
+	rmcp_isa_fast_close(hfast);
 	rmcp_isa_fast_close(fast);
 	rmcp_isa_oracle_close(lo.o);
 	if (rc < 0)

@@ -12,11 +12,14 @@
  *   invalid     an instruction does not decode for the real GPU (v_dot*, *_addtid, BVH ...)
  *   differs     an instruction decodes to other text (v_fmac_legacy_f32 runs as
  *               v_mac_legacy_f32, hwreg(HW_REG_SHADER_CYCLES) reads hwreg 29, ...)
- *   hazard      reserved for hazard detectors (not implemented yet; never returned)
- *   unverified  decodes identically, but the real GPU needs hazard workarounds (gfx101x:
- *               VMEMtoScalarWriteHazard, ...) the code's target does not apply, or some
- *               instruction could not be judged (see n_undecodable, n_unknown)
- *   ok          decodes identically and the real GPU needs no workaround the target lacks
+ *   hazard      decodes identically, but contains a pattern one of the real GPU's hardware
+ *               bugs trips over and its compiler would have worked around (gfx10.1 code
+ *               running gfx10.3 code: isa_hazard.c, one detector per LLVM bug feature)
+ *   unverified  decodes identically, but something could not be decided: an instruction
+ *               could not be judged (n_undecodable, n_unknown), or no hazard detector exists
+ *               for this pair of GPUs (see the kernel's reason)
+ *   ok          decodes identically and no known hazard: none of the real GPU's workarounds
+ *               is missing, or the detectors found no place that needs one
  *
  * Two engines give the same verdicts: the LLVM-C disassembler (LLVM 19, the oracle; only
  * when rmcp is built with LLVM) and a table-driven gfx10 walker (the fast path; tables in
@@ -75,6 +78,46 @@ enum rmcp_isa_insn_kind {
 
 const char *rmcp_isa_insn_kind_name(enum rmcp_isa_insn_kind k);
 
+/*
+ * gfx10.1 hardware bugs LLVM works around when compiling for gfx1010..gfx1013 and not for
+ * gfx103x (AMDGPU.td, LLVM 19.1.7: FeatureISAVersion10_1_Common). Names are LLVM's
+ * subtarget feature names; docs/override.md explains each one.
+ */
+enum rmcp_isa_hazard_class {
+	RMCP_ISA_HZ_VMEM_TO_SCALAR_WRITE,
+	RMCP_ISA_HZ_SMEM_TO_VECTOR_WRITE,
+	RMCP_ISA_HZ_VCMPX_EXEC_WAR,
+	RMCP_ISA_HZ_VCMPX_PERMLANE,
+	RMCP_ISA_HZ_LDS_BRANCH_VMEM_WAR,
+	RMCP_ISA_HZ_NSA_TO_VMEM,
+	RMCP_ISA_HZ_NSA_CLAUSE,
+	RMCP_ISA_HZ_OFFSET_3F,
+	RMCP_ISA_HZ_FLAT_SEGMENT_OFFSET,
+	RMCP_ISA_HZ_INST_FWD_PREFETCH,
+	RMCP_ISA_HZ_NEG_UNALIGNED_SCRATCH_OFFSET,
+	RMCP_ISA_HZ_LDS_MISALIGNED,
+	RMCP_ISA_HZ_NCLASSES
+};
+
+/* LLVM feature name ("vmem-to-scalar-write-hazard"); NULL outside the enum. */
+const char *rmcp_isa_hazard_name(enum rmcp_isa_hazard_class c);
+/* What LLVM emits for gfx10.1 at that place instead (one line). */
+const char *rmcp_isa_hazard_fix(enum rmcp_isa_hazard_class c);
+/* Class of a feature name, or -1. */
+int rmcp_isa_hazard_from_name(const char *name);
+
+/* One hazard place: the instruction LLVM would have changed or preceded with a fix, and
+ * the earlier instruction that makes it a hazard (the same one for single-instruction
+ * classes). possible: the pattern depends on run-time values or on control flow the
+ * detector could not follow (lds-misaligned with an address of unknown alignment, a search
+ * over its budget); reported, never dropped. */
+struct rmcp_isa_hazard {
+	uint64_t addr, other_addr;	/* ELF virtual addresses */
+	uint8_t cls;			/* enum rmcp_isa_hazard_class */
+	bool possible;
+	char text[48], other_text[48];	/* mnemonics */
+};
+
 #define RMCP_ISA_TEXT_MAX 128
 
 struct rmcp_isa_insn {
@@ -91,12 +134,20 @@ struct rmcp_isa_kernel {
 	char *name;			/* symbol name, without ".kd" */
 	bool is_kernel;			/* has a kernel descriptor; false: a device function */
 	bool wave64;			/* from the kernel descriptor (gfx10 runs wave32 or wave64) */
+	bool wgp_mode;			/* COMPUTE_PGM_RSRC1.WGP_MODE (true for functions) */
 	uint64_t addr, size;		/* code range: ELF virtual address and length */
 	uint64_t n_insns;
 	uint64_t n_invalid, n_differs, n_undecodable, n_unknown;
 	enum rmcp_isa_verdict verdict;
 	bool has_first;			/* first is set: the first offending instruction */
 	struct rmcp_isa_insn first;
+	/* Hazard detectors (when the real GPU needs workarounds the code's target lacks). */
+	bool hazards_checked;
+	uint64_t n_hazards, n_possible;	/* places; n_possible of them not proven */
+	uint32_t n_by_class[RMCP_ISA_HZ_NCLASSES];
+	bool has_hazard;		/* hazard: the first place (a proven one if any) */
+	struct rmcp_isa_hazard hazard;
+	char reason[96];		/* unverified: why ("" otherwise) */
 };
 
 struct rmcp_isa_report {
@@ -111,6 +162,9 @@ struct rmcp_isa_report {
 	uint64_t n_insns, n_invalid, n_differs, n_undecodable, n_unknown;
 	size_t kernels_by_verdict[RMCP_ISA_INVALID + 1];
 	enum rmcp_isa_verdict verdict;	/* worst kernel */
+	bool hazards_checked;		/* the detectors ran (gfx10.3 code on a gfx10.1 GPU) */
+	uint64_t hazards_by_class[RMCP_ISA_HZ_NCLASSES];	/* places */
+	size_t kernels_by_class[RMCP_ISA_HZ_NCLASSES];		/* kernels with >= 1 place */
 	/* RMCP_ISA_CROSSCHECK: instructions where the engines disagree (length or kind). */
 	uint64_t n_disagree;
 	uint64_t first_disagree;	/* its address */
@@ -121,6 +175,8 @@ struct rmcp_isa_report {
 #define RMCP_ISA_NO_TEXT	0x2u	/* fast path: do not ask LLVM for offenders' full text */
 #define RMCP_ISA_FAST_ONLY	0x8u	/* never call LLVM (librmcp.so): keys the table leaves to
 					 * the oracle count as unknown, texts are mnemonics */
+#define RMCP_ISA_NO_HAZARDS	0x10u	/* skip the hazard detectors (benchmarks): kernels that
+					 * need workarounds stay unverified */
 #define RMCP_ISA_CROSSCHECK	0x4u	/* also step the oracle in lockstep with the fast path and
 					 * count disagreements per instruction (n_disagree) */
 

@@ -4,13 +4,19 @@
  * files under $XDG_CACHE_HOME/rmcp/isa (XDG Base Directory Specification). Self-contained:
  * librmcp.so's guard links it without LLVM, libelf or json-c.
  *
- * Encoding v1, little-endian:
- *   "RMCPISA1" | u8 engine, verdict, flags (1 needs_workarounds, 2 same_isa), 0
+ * Encoding v2 (v1 had no hazards; its entries are neither found, the key changed, nor
+ * decoded, the magic changed), little-endian:
+ *   "RMCPISA2" | u8 engine, verdict, flags (1 needs_workarounds, 2 same_isa,
+ *   4 hazards_checked), 0
  *   | u64 n_insns, n_invalid, n_differs, n_undecodable, n_unknown
  *   | str code_target, real_target, workarounds | u32 n_kernels | kernels
- *   kernel: str name | u8 flags (1 kernel, 2 wave64, 4 has_first), verdict
+ *   kernel: str name | u8 flags (1 kernel, 2 wave64, 4 has_first, 8 wgp_mode,
+ *           16 hazards_checked, 32 has_hazard), verdict
  *           | u64 addr, size, n_insns, n_invalid, n_differs, n_undecodable, n_unknown
  *           | [has_first: u64 addr, u8 kind, u8 len, bytes[len], str text, str real_text]
+ *           | str reason
+ *           | [hazards_checked: u64 n_hazards, n_possible, u32 n_by_class[12]]
+ *           | [has_hazard: u64 addr, other_addr, u8 class, possible, str text, other_text]
  *   str: u16 length + bytes (no NUL)
  *
  * A cache file holds its key, '\n', then the encoding (rmcp_isa_cache_load). The directory
@@ -31,7 +37,8 @@
 #include "isa.h"
 #include "banned.h"
 
-#define MAGIC "RMCPISA1"
+#define MAGIC "RMCPISA2"
+#define KEY_SALT "rmcp-isa-v2-hazards"
 #define MAX_CACHE_FILE (256u << 20)
 
 /* ---- XXH64 (xxHash specification v0.1.1, "XXH64 algorithm description") ---- */
@@ -112,6 +119,7 @@ int rmcp_isa_cache_key(const void *codeobj, size_t len, const struct rmcp_target
 	uint64_t salt = rmcp_xxh64(tid, strlen(tid), flags);
 	const char *tv = rmcp_isa_table_version();
 	salt = rmcp_xxh64(tv, strlen(tv), salt);
+	salt = rmcp_xxh64(KEY_SALT, strlen(KEY_SALT), salt);
 	uint64_t a = rmcp_xxh64(codeobj, len, salt), b = rmcp_xxh64(codeobj, len, ~salt);
 	int n = snprintf(key, RMCP_ISA_KEY_LEN, "%016llx%016llx%016llx", (unsigned long long)a,
 			 (unsigned long long)b, (unsigned long long)len);
@@ -175,7 +183,7 @@ int rmcp_isa_report_encode(const struct rmcp_isa_report *r, void **buf, size_t *
 	put(&w, MAGIC, 8);
 	put_u8(&w, r->engine);
 	put_u8(&w, r->verdict);
-	put_u8(&w, (r->needs_workarounds ? 1u : 0u) | (r->same_isa ? 2u : 0u));
+	put_u8(&w, (r->needs_workarounds ? 1u : 0u) | (r->same_isa ? 2u : 0u) | (r->hazards_checked ? 4u : 0u));
 	put_u8(&w, 0);
 	const uint64_t counts[] = { r->n_insns, r->n_invalid, r->n_differs, r->n_undecodable, r->n_unknown };
 	for (size_t i = 0; i < 5; i++)
@@ -187,7 +195,8 @@ int rmcp_isa_report_encode(const struct rmcp_isa_report *r, void **buf, size_t *
 	for (size_t i = 0; i < r->n_kernels; i++) {
 		const struct rmcp_isa_kernel *k = &r->kernels[i];
 		put_str(&w, k->name);
-		put_u8(&w, (k->is_kernel ? 1u : 0u) | (k->wave64 ? 2u : 0u) | (k->has_first ? 4u : 0u));
+		put_u8(&w, (k->is_kernel ? 1u : 0u) | (k->wave64 ? 2u : 0u) | (k->has_first ? 4u : 0u) |
+				   (k->wgp_mode ? 8u : 0u) | (k->hazards_checked ? 16u : 0u) | (k->has_hazard ? 32u : 0u));
 		put_u8(&w, k->verdict);
 		const uint64_t kc[] = { k->addr, k->size, k->n_insns, k->n_invalid, k->n_differs,
 					k->n_undecodable, k->n_unknown };
@@ -200,6 +209,21 @@ int rmcp_isa_report_encode(const struct rmcp_isa_report *r, void **buf, size_t *
 			put(&w, k->first.bytes, k->first.len);
 			put_str(&w, k->first.text);
 			put_str(&w, k->first.real_text);
+		}
+		put_str(&w, k->reason);
+		if (k->hazards_checked) {
+			put_le(&w, k->n_hazards, 8);
+			put_le(&w, k->n_possible, 8);
+			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+				put_le(&w, k->n_by_class[c], 4);
+		}
+		if (k->has_hazard) {
+			put_le(&w, k->hazard.addr, 8);
+			put_le(&w, k->hazard.other_addr, 8);
+			put_u8(&w, k->hazard.cls);
+			put_u8(&w, k->hazard.possible);
+			put_str(&w, k->hazard.text);
+			put_str(&w, k->hazard.other_text);
 		}
 	}
 	if (w.oom) {
@@ -273,12 +297,13 @@ int rmcp_isa_report_decode(const void *buf, size_t len, struct rmcp_isa_report *
 		return rmcp_err_set(err, len < 8 ? -RMCP_E_TRUNC : -RMCP_E_FORMAT, "not an rmcp ISA cache entry");
 	unsigned engine = (unsigned)get_le(&r, 1), verdict = (unsigned)get_le(&r, 1);
 	unsigned flags = (unsigned)get_le(&r, 1), reserved = (unsigned)get_le(&r, 1);
-	if (engine > RMCP_ISA_ENGINE_ORACLE || verdict > RMCP_ISA_INVALID || flags > 3 || reserved)
+	if (engine > RMCP_ISA_ENGINE_ORACLE || verdict > RMCP_ISA_INVALID || flags > 7 || reserved)
 		return rmcp_err_set(err, -RMCP_E_FORMAT, "ISA cache entry: bad header field");
 	out->engine = (enum rmcp_isa_engine)engine;
 	out->verdict = (enum rmcp_isa_verdict)verdict;
 	out->needs_workarounds = flags & 1;
 	out->same_isa = flags & 2;
+	out->hazards_checked = flags & 4;
 	uint64_t *counts[] = { &out->n_insns, &out->n_invalid, &out->n_differs, &out->n_undecodable, &out->n_unknown };
 	for (size_t i = 0; i < 5; i++)
 		*counts[i] = get_le(&r, 8);
@@ -299,11 +324,14 @@ int rmcp_isa_report_decode(const void *buf, size_t len, struct rmcp_isa_report *
 			break;
 		out->n_kernels++;
 		unsigned kf = (unsigned)get_le(&r, 1), kv = (unsigned)get_le(&r, 1);
-		if (kf > 7 || kv > RMCP_ISA_INVALID)
+		if (kf > 63 || kv > RMCP_ISA_INVALID)
 			r.bad = true;
 		k->is_kernel = kf & 1;
 		k->wave64 = kf & 2;
 		k->has_first = kf & 4;
+		k->wgp_mode = kf & 8;
+		k->hazards_checked = kf & 16;
+		k->has_hazard = kf & 32;
 		k->verdict = (enum rmcp_isa_verdict)kv;
 		uint64_t *kc[] = { &k->addr, &k->size, &k->n_insns, &k->n_invalid, &k->n_differs,
 				   &k->n_undecodable, &k->n_unknown };
@@ -323,8 +351,31 @@ int rmcp_isa_report_decode(const void *buf, size_t len, struct rmcp_isa_report *
 			get_str(&r, k->first.text, sizeof(k->first.text));
 			get_str(&r, k->first.real_text, sizeof(k->first.real_text));
 		}
-		if (!r.bad)
+		get_str(&r, k->reason, sizeof(k->reason));
+		if (k->hazards_checked) {
+			k->n_hazards = get_le(&r, 8);
+			k->n_possible = get_le(&r, 8);
+			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+				k->n_by_class[c] = (uint32_t)get_le(&r, 4);
+		}
+		if (k->has_hazard) {
+			k->hazard.addr = get_le(&r, 8);
+			k->hazard.other_addr = get_le(&r, 8);
+			unsigned cls = (unsigned)get_le(&r, 1), pos = (unsigned)get_le(&r, 1);
+			if (cls >= RMCP_ISA_HZ_NCLASSES || pos > 1)
+				r.bad = true;
+			k->hazard.cls = (uint8_t)cls;
+			k->hazard.possible = pos;
+			get_str(&r, k->hazard.text, sizeof(k->hazard.text));
+			get_str(&r, k->hazard.other_text, sizeof(k->hazard.other_text));
+		}
+		if (!r.bad) {
 			out->kernels_by_verdict[k->verdict]++;
+			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++) {
+				out->hazards_by_class[c] += k->n_by_class[c];
+				out->kernels_by_class[c] += k->n_by_class[c] != 0;
+			}
+		}
 	}
 	if (r.bad || r.left) {
 		bool trunc = r.bad && !r.left;

@@ -115,8 +115,8 @@ static int64_t code_offset(const struct rmcp_elf *e, uint16_t shndx, uint64_t ad
 	return (int64_t)(s.off + (addr - s.addr));
 }
 
-/* Read a kernel descriptor: wave size, entry address. */
-static bool read_kd(const struct rmcp_elf *e, const struct sym *kd, uint64_t *entry, bool *wave64)
+/* Read a kernel descriptor: wave size, WGP mode, entry address. */
+static bool read_kd(const struct rmcp_elf *e, const struct sym *kd, uint64_t *entry, bool *wave64, bool *wgp)
 {
 	struct rmcp_elf_sec s;
 	if (rmcp_elf_section(e, kd->shndx, &s) < 0 || s.nobits || kd->value < s.addr ||
@@ -125,6 +125,9 @@ static bool read_kd(const struct rmcp_elf *e, const struct sym *kd, uint64_t *en
 	const uint8_t *p = e->buf + s.off + (kd->value - s.addr);
 	*entry = kd->value + rmcp_le64(p + 16);	/* int64, wraps as two's complement */
 	*wave64 = !(rmcp_le16(p + 56) & (1u << 10));
+	/* COMPUTE_PGM_RSRC1 (offset 48) bit 29 is WGP_MODE on gfx10+ (AMDGPU's
+	 * AMDHSAKernelDescriptor.h, COMPUTE_PGM_RSRC1_GFX10_PLUS_WGP_MODE). */
+	*wgp = (rmcp_le32(p + 48) >> 29) & 1;
 	return true;
 }
 
@@ -151,6 +154,7 @@ static int add_range(struct rmcp_isa_range **v, size_t *n, size_t *cap, const ch
 	r->addr = addr;
 	r->size = size;
 	r->off = off;
+	r->wgp_mode = true;	/* a function runs in its caller's mode: assume WGP */
 	(*n)++;
 	return 0;
 }
@@ -233,9 +237,9 @@ int rmcp_isa_ranges(const void *buf, size_t len, struct rmcp_isa_range **out, si
 	for (size_t i = 0; i < nsyms && rc == 0; i++) {
 		const struct sym *s = &syms[i];
 		uint64_t entry;
-		bool wave64;
+		bool wave64, wgp;
 		if (s->type != STT_OBJECT_ || s->name_len < 4 ||
-		    memcmp(s->name + s->name_len - 3, ".kd", 3) != 0 || !read_kd(&e, s, &entry, &wave64))
+		    memcmp(s->name + s->name_len - 3, ".kd", 3) != 0 || !read_kd(&e, s, &entry, &wave64, &wgp))
 			continue;
 		size_t lo = 0, hi = k;
 		while (lo < hi) {
@@ -248,6 +252,7 @@ int rmcp_isa_ranges(const void *buf, size_t len, struct rmcp_isa_range **out, si
 		if (lo < k && v[lo].addr == entry) {
 			v[lo].is_kernel = true;
 			v[lo].wave64 = wave64;
+			v[lo].wgp_mode = wgp;
 			continue;
 		}
 		for (size_t j = 0; j < e.shnum; j++) {
@@ -263,6 +268,7 @@ int rmcp_isa_ranges(const void *buf, size_t len, struct rmcp_isa_range **out, si
 			if (rc == 0) {
 				v[k - 1].is_kernel = true;
 				v[k - 1].wave64 = wave64;
+				v[k - 1].wgp_mode = wgp;
 				qsort(v, k, sizeof(*v), cmp_range);
 			}
 			break;
@@ -276,8 +282,10 @@ int rmcp_isa_ranges(const void *buf, size_t len, struct rmcp_isa_range **out, si
 		if (w && v[i].addr < v[w - 1].addr + v[w - 1].size) {
 			if (v[i].addr == v[w - 1].addr) {
 				v[w - 1].is_kernel |= v[i].is_kernel;
-				if (v[i].is_kernel)
+				if (v[i].is_kernel) {
 					v[w - 1].wave64 = v[i].wave64;
+					v[w - 1].wgp_mode = v[i].wgp_mode;
+				}
 				free(v[i].name);
 				continue;
 			}

@@ -227,3 +227,19 @@ const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t 
 	size_t mn = (cell >> RMCP_G10_CELL_MN_SHIFT) & 0xfff;
 	return mn < rmcp_g10_nmnemonics ? rmcp_g10_mnemonics[mn] : "";
 }
+
+const char *rmcp_isa_fast_key_mnemonic(const struct rmcp_isa_fast *f, size_t gkey)
+{
+	if (gkey >= f->nkeys)
+		return "";
+	uint32_t cell = rmcp_g10_cells[gkey * rmcp_g10_nclasses + f->c];
+	if (!(cell & RMCP_G10_CELL_DEC))
+		return "";
+	size_t mn = (cell >> RMCP_G10_CELL_MN_SHIFT) & 0xfff;
+	return mn < rmcp_g10_nmnemonics ? rmcp_g10_mnemonics[mn] : "";
+}
+
+size_t rmcp_isa_fast_nkeys(const struct rmcp_isa_fast *f)
+{
+	return f->nkeys;
+}

@@ -36,7 +36,7 @@ long rmcp_elf_find(const struct rmcp_elf *e, const char *name, struct rmcp_elf_s
 /* A code range to walk: a kernel or device function. */
 struct rmcp_isa_range {
 	char *name;
-	bool is_kernel, wave64;
+	bool is_kernel, wave64, wgp_mode;
 	uint64_t addr, size, off;	/* off: file offset of addr */
 };
 
@@ -72,6 +72,19 @@ void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 /* Mnemonic of the instruction at p as class `code` (or real) decodes it; "" if none. */
 const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 				   bool real);
+
+/* Mnemonic of a global key (fmt base + key) for the code's class; "" if it does not decode. */
+const char *rmcp_isa_fast_key_mnemonic(const struct rmcp_isa_fast *f, size_t gkey);
+size_t rmcp_isa_fast_nkeys(const struct rmcp_isa_fast *f);
+
+/* gfx10.1 hazard detectors (isa_hazard.c). Prepared once per fast pair (key properties). */
+struct rmcp_isa_hz;
+int rmcp_isa_hz_open(const struct rmcp_isa_fast *f, struct rmcp_isa_hz **out);
+void rmcp_isa_hz_close(struct rmcp_isa_hz *h);
+/* Run every detector over one kernel's code [p, p+size) at addr; fills k's hazard fields.
+ * Reads only [p, p+size). 0, or -ENOMEM. */
+int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uint64_t addr,
+		       struct rmcp_isa_kernel *k);
 
 /* Oracle (isa_llvm.c; stubs without LLVM). */
 struct rmcp_isa_oracle;

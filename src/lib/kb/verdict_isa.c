@@ -3,7 +3,9 @@
  * Doctor under an override (issue 4): the kernels of the judged PyTorch's libraries checked
  * as the real GPU would run them, with the ISA checker's fast path (isa.h, never LLVM). A
  * gfx1030 kernel that does not decode on a gfx1010 cannot run at all; one that decodes
- * differently computes something else; the rest lack the gfx101x hazard workarounds.
+ * differently computes something else; one with a gfx10.1 hazard (isa_hazard.c) trips over
+ * a hardware bug LLVM works around for gfx101x only; the rest are ok, or unverified where
+ * the detectors could not decide.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,9 @@
 
 struct isa_sum {
 	size_t by[RMCP_ISA_INVALID + 1];
+	size_t by_class[RMCP_ISA_HZ_NCLASSES];	/* kernels */
 	size_t files;
+	char by_lib[512];	/* "lib: N ok, N hazard, N invalid; ..." */
 	size_t worst_bad;
 	char worst[96];
 	char errors[160];
@@ -32,7 +36,7 @@ struct isa_sum {
 static void add_file(const struct rmcp_isa_file *file, const struct rmcp_target_id *eff,
 		     const char *base, struct isa_sum *sum)
 {
-	size_t bad = 0, any = 0;
+	size_t bad = 0, any = 0, lib[RMCP_ISA_INVALID + 1] = { 0 };
 	for (size_t i = 0; i < file->n_objects; i++) {
 		const struct rmcp_isa_object *o = &file->objects[i];
 		struct rmcp_target_id t;
@@ -42,13 +46,23 @@ static void add_file(const struct rmcp_isa_file *file, const struct rmcp_target_
 			continue;
 		for (int v = 0; v <= RMCP_ISA_INVALID; v++) {
 			sum->by[v] += o->report.kernels_by_verdict[v];
+			lib[v] += o->report.kernels_by_verdict[v];
 			any += o->report.kernels_by_verdict[v];
 		}
+		for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+			sum->by_class[c] += o->report.kernels_by_class[c];
 		bad += o->report.kernels_by_verdict[RMCP_ISA_INVALID] +
 		       o->report.kernels_by_verdict[RMCP_ISA_DIFFERS];
 	}
-	if (any)
+	if (any) {
 		sum->files++;
+		size_t o = strlen(sum->by_lib);
+		if (o + 1 < sizeof(sum->by_lib))
+			snprintf(sum->by_lib + o, sizeof(sum->by_lib) - o,
+				 "%s%s: %zu ok, %zu hazard, %zu invalid, %zu differ, %zu unverified", o ? "; " : "", base,
+				 lib[RMCP_ISA_OK], lib[RMCP_ISA_HAZARD], lib[RMCP_ISA_INVALID], lib[RMCP_ISA_DIFFERS],
+				 lib[RMCP_ISA_UNVERIFIED]);
+	}
 	if (bad > sum->worst_bad) {
 		sum->worst_bad = bad;
 		snprintf(sum->worst, sizeof(sum->worst), "%s", base);
@@ -100,6 +114,12 @@ int rmcp_verdict_isa_facts(struct rmcp_facts *f, const char *sysroot, const stru
 	for (int v = 0; v <= RMCP_ISA_INVALID; v++)
 		total += sum.by[v];
 	size_t bad = sum.by[RMCP_ISA_INVALID] + sum.by[RMCP_ISA_DIFFERS];
+	char classes[512] = "";
+	for (int c = 0, o = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+		if (sum.by_class[c] && (size_t)o + 1 < sizeof(classes))
+			o += snprintf(classes + o, sizeof(classes) - (size_t)o, "%s%s (%zu kernel%s)", o ? ", " : "",
+				      rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c), sum.by_class[c],
+				      sum.by_class[c] == 1 ? "" : "s");
 	/* Round a non-zero share up: "0%" must mean none. */
 	size_t pct = total ? (bad * 100 + total - 1) / total : 0;
 	if ((rc = rmcp_facts_set(f, "gpu.isa_checked", applies && total ? "yes" : "no")) < 0 ||
@@ -107,8 +127,11 @@ int rmcp_verdict_isa_facts(struct rmcp_facts *f, const char *sysroot, const stru
 	    (rc = rmcp_facts_setf(f, "gpu.isa_kernels", "%zu", total)) < 0 ||
 	    (rc = rmcp_facts_setf(f, "gpu.isa_invalid", "%zu", sum.by[RMCP_ISA_INVALID])) < 0 ||
 	    (rc = rmcp_facts_setf(f, "gpu.isa_differs", "%zu", sum.by[RMCP_ISA_DIFFERS])) < 0 ||
-	    (rc = rmcp_facts_setf(f, "gpu.isa_unverified", "%zu",
-				  sum.by[RMCP_ISA_UNVERIFIED] + sum.by[RMCP_ISA_HAZARD])) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_unverified", "%zu", sum.by[RMCP_ISA_UNVERIFIED])) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_hazard", "%zu", sum.by[RMCP_ISA_HAZARD])) < 0 ||
+	    (rc = rmcp_facts_setf(f, "gpu.isa_ok", "%zu", sum.by[RMCP_ISA_OK])) < 0 ||
+	    (rc = rmcp_facts_set(f, "gpu.isa_hazard_classes", classes)) < 0 ||
+	    (rc = rmcp_facts_set(f, "gpu.isa_by_lib", sum.by_lib)) < 0 ||
 	    (rc = rmcp_facts_setf(f, "gpu.isa_bad", "%zu", bad)) < 0 ||
 	    (rc = rmcp_facts_setf(f, "gpu.isa_bad_pct", "%zu", pct)) < 0 ||
 	    (rc = rmcp_facts_set(f, "gpu.isa_worst_lib", sum.worst)) < 0 ||

@@ -2,6 +2,7 @@
 /* ISA verdicts as text and JSON (schema: docs/scan.schema.json, "isa" objects). */
 #include "isa_report.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "demangle.h"
@@ -36,8 +37,8 @@ static const char *verdict_color(enum rmcp_isa_verdict v)
 
 static void counts_text(FILE *out, const size_t *by)
 {
-	fprintf(out, "%zu invalid, %zu differ, %zu unverified, %zu ok", by[RMCP_ISA_INVALID],
-		by[RMCP_ISA_DIFFERS], by[RMCP_ISA_UNVERIFIED] + by[RMCP_ISA_HAZARD], by[RMCP_ISA_OK]);
+	fprintf(out, "%zu invalid, %zu differ, %zu hazard, %zu unverified, %zu ok", by[RMCP_ISA_INVALID],
+		by[RMCP_ISA_DIFFERS], by[RMCP_ISA_HAZARD], by[RMCP_ISA_UNVERIFIED], by[RMCP_ISA_OK]);
 }
 
 static void hex(const uint8_t *b, size_t n, char *buf, size_t size)
@@ -50,6 +51,32 @@ static void hex(const uint8_t *b, size_t n, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
+/* Classes present in a kernel, comma-separated. */
+static void class_list(const uint32_t *by, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int c = 0; c < RMCP_ISA_HZ_NCLASSES && o < size; c++)
+		if (by[c])
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "",
+					      rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c));
+}
+
+static void hazard_text(FILE *out, const struct rmcp_isa_kernel *k)
+{
+	const struct rmcp_isa_hazard *h = &k->hazard;
+	char classes[512];
+	class_list(k->n_by_class, classes, sizeof(classes));
+	fprintf(out, " (%llu instructions)\n        %llu hazard place%s (%llu possible): %s\n",
+		(unsigned long long)k->n_insns, (unsigned long long)k->n_hazards, k->n_hazards == 1 ? "" : "s",
+		(unsigned long long)k->n_possible, classes);
+	fprintf(out, "        first: %s%s at +0x%llx %s", rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)h->cls),
+		h->possible ? " (possible)" : "", (unsigned long long)(h->addr - k->addr), h->text);
+	if (h->other_addr != h->addr)
+		fprintf(out, " after %s at +0x%llx", h->other_text, (unsigned long long)(h->other_addr - k->addr));
+	fprintf(out, "; LLVM emits for gfx10.1: %s\n", rmcp_isa_hazard_fix((enum rmcp_isa_hazard_class)h->cls));
+}
+
 static void kernel_text(FILE *out, const struct rmcp_isa_kernel *k, const struct rmcp_isa_report *r,
 			bool color)
 {
@@ -57,6 +84,14 @@ static void kernel_text(FILE *out, const struct rmcp_isa_kernel *k, const struct
 	fprintf(out, "      %s%s%s %s ", col(color, verdict_color(k->verdict)), rmcp_isa_verdict_name(k->verdict),
 		col(color, C_OFF), k->is_kernel ? "kernel" : "function");
 	rmcp_fput_name(out, rmcp_demangle_or_self(k->name, dm, sizeof(dm)));
+	if (k->verdict == RMCP_ISA_HAZARD && k->has_hazard) {
+		hazard_text(out, k);
+		return;
+	}
+	if (k->verdict == RMCP_ISA_UNVERIFIED && k->reason[0] && !k->has_first) {
+		fprintf(out, " (%llu instructions): %s\n", (unsigned long long)k->n_insns, k->reason);
+		return;
+	}
 	if (!k->has_first) {
 		fprintf(out, " (%llu instructions)\n", (unsigned long long)k->n_insns);
 		return;
@@ -130,10 +165,23 @@ void rmcp_isa_text_file(FILE *out, const struct rmcp_isa_file *f, const struct r
 				r->workarounds);
 			last_wa = r->code_target;
 		}
+		if (r->hazards_checked) {
+			size_t any = 0;
+			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+				any += r->kernels_by_class[c];
+			if (any) {
+				fprintf(out, "    %s[%u] hazards (kernels/places):", col(color, C_DIM), o->bundle);
+				for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+					if (r->kernels_by_class[c])
+						fprintf(out, " %s %zu/%llu", rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c),
+							r->kernels_by_class[c], (unsigned long long)r->hazards_by_class[c]);
+				fprintf(out, "%s\n", col(color, C_OFF));
+			}
+		}
 		bool header = false;
 		for (size_t k = 0; k < r->n_kernels; k++) {
 			const struct rmcp_isa_kernel *kn = &r->kernels[k];
-			if (!v->verbose && kn->verdict < RMCP_ISA_DIFFERS && !kn->n_unknown && !kn->n_undecodable)
+			if (!v->verbose && kn->verdict < RMCP_ISA_HAZARD && !kn->n_unknown && !kn->n_undecodable)
 				continue;
 			if (!header) {
 				fprintf(out, "    %s[%u] %s, %s: %llu instructions%s\n", col(color, C_DIM), o->bundle,
@@ -220,6 +268,35 @@ static json_object *jkernel(const struct rmcp_isa_kernel *k)
 	json_object_object_add(o, "undecodable", json_object_new_uint64(k->n_undecodable));
 	json_object_object_add(o, "unknown", json_object_new_uint64(k->n_unknown));
 	json_object_object_add(o, "first", k->has_first ? jinsn(k) : NULL);
+	json_object_object_add(o, "reason", k->reason[0] ? json_object_new_string(k->reason) : NULL);
+	if (!k->hazards_checked) {
+		json_object_object_add(o, "hazards", NULL);
+		return o;
+	}
+	json_object *hz = json_object_new_object();
+	json_object_object_add(hz, "places", json_object_new_uint64(k->n_hazards));
+	json_object_object_add(hz, "possible", json_object_new_uint64(k->n_possible));
+	json_object *by = json_object_new_object();
+	for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+		if (k->n_by_class[c])
+			json_object_object_add(by, rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c),
+					       json_object_new_uint64(k->n_by_class[c]));
+	json_object_object_add(hz, "classes", by);
+	json_object *first = NULL;
+	if (k->has_hazard) {
+		const struct rmcp_isa_hazard *h = &k->hazard;
+		first = json_object_new_object();
+		json_object_object_add(first, "class", json_object_new_string(rmcp_isa_hazard_name(h->cls)));
+		json_object_object_add(first, "certainty", json_object_new_string(h->possible ? "possible" : "definite"));
+		json_object_object_add(first, "address", json_object_new_uint64(h->addr));
+		json_object_object_add(first, "offset", json_object_new_uint64(h->addr - k->addr));
+		json_object_object_add(first, "instruction", json_object_new_string(h->text));
+		json_object_object_add(first, "other_offset", json_object_new_uint64(h->other_addr - k->addr));
+		json_object_object_add(first, "other_instruction", json_object_new_string(h->other_text));
+		json_object_object_add(first, "llvm_fix", json_object_new_string(rmcp_isa_hazard_fix(h->cls)));
+	}
+	json_object_object_add(hz, "first", first);
+	json_object_object_add(o, "hazards", hz);
 	return o;
 }
 
@@ -249,6 +326,15 @@ static json_object *jobject(const struct rmcp_isa_object *ob)
 		json_object_array_add(wa, json_object_new_string(t));
 	json_object_object_add(o, "workarounds", wa);
 	json_object_object_add(o, "kernel_verdicts", jcounts(r->kernels_by_verdict));
+	json_object_object_add(o, "hazards_checked", json_object_new_boolean(r->hazards_checked));
+	json_object *hc = json_object_new_object();
+	for (int c = 0; r->hazards_checked && c < RMCP_ISA_HZ_NCLASSES; c++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "kernels", json_object_new_uint64(r->kernels_by_class[c]));
+		json_object_object_add(e, "places", json_object_new_uint64(r->hazards_by_class[c]));
+		json_object_object_add(hc, rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c), e);
+	}
+	json_object_object_add(o, "hazard_classes", hc);
 	json_object *ks = json_object_new_array();
 	for (size_t i = 0; i < r->n_kernels; i++)
 		json_object_array_add(ks, jkernel(&r->kernels[i]));

@@ -64,6 +64,17 @@ extern "C" __global__ void rmcp_dot(int *p, int a, int b)
 {
 	p[__builtin_amdgcn_workitem_id_x()] = __builtin_amdgcn_sdot4(a, b, p[0], false);
 }
+
+// Decodes on a gfx1010, but a divergent store is followed by SALU writes to EXEC and by a
+// v_cmpx after an EXEC read: gfx10.1 hazards (vmem-to-scalar-write-hazard,
+// vcmpx-exec-war-hazard) LLVM fixes only when compiling for gfx1010 (docs/override.md).
+extern "C" __global__ void rmcp_hazard(float *p, unsigned n)
+{
+	unsigned i = __builtin_amdgcn_workitem_id_x();
+	if (i < n)
+		p[i] = 1.0f;
+	p[n] = 2.0f;
+}
 #endif
 
 static const void *kernel(const char *name)
@@ -71,6 +82,8 @@ static const void *kernel(const char *name)
 #ifdef RMCP_OPS_DOT
 	if (strcmp(name, "dot") == 0)
 		return (const void *)rmcp_dot;
+	if (strcmp(name, "hazard") == 0)
+		return (const void *)rmcp_hazard;
 #endif
 	return strcmp(name, "scale") == 0 ? (const void *)rmcp_scale : (const void *)rmcp_add_one;
 }

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Properties of every gfx10 instruction key for the hazard detectors, derived once from
+ * the fast path's table (format + the mnemonic LLVM 19 prints). The categories are LLVM's
+ * SIInstrInfo::isVALU/isSALU/isSMRD/isVMEM/isFLAT/isDS and the register operands the
+ * detectors compare (LLVM 19.1.7, SIInstrInfo.h, *Instructions.td).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa_hazard.h"
+#include "isa_table.h"
+#include "banned.h"
+
+static bool starts(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+static bool has(const char *s, const char *p)
+{
+	return strstr(s, p) != NULL;
+}
+
+/* Mnemonic without the _e32/_e64/_dpp/_sdwa suffix matches `base`. */
+static bool is_op(const char *m, const char *base)
+{
+	size_t n = strlen(base);
+	if (strncmp(m, base, n) != 0)
+		return false;
+	return m[n] == '\0' || strcmp(m + n, "_e32") == 0 || strcmp(m + n, "_e64") == 0 ||
+	       strcmp(m + n, "_dpp") == 0 || strcmp(m + n, "_sdwa") == 0;
+}
+
+static uint8_t smem_width(const char *m)
+{
+	if (has(m, "x16"))
+		return 16;
+	if (has(m, "x8"))
+		return 8;
+	if (has(m, "x4"))
+		return 4;
+	if (has(m, "x2") || has(m, "memtime") || has(m, "memrealtime"))
+		return 2;
+	return 1;
+}
+
+static uint8_t alu_of(const char *m)
+{
+	static const struct {
+		const char *base;
+		uint8_t alu;
+	} t[] = {
+		{ "v_mov_b32", HA_MOV }, { "v_add_nc_u32", HA_ADD }, { "v_add_u32", HA_ADD },
+		{ "v_add_co_u32", HA_ADD }, { "v_sub_nc_u32", HA_ADD }, { "v_and_b32", HA_AND },
+		{ "v_or_b32", HA_OR }, { "v_xor_b32", HA_OR }, { "v_lshlrev_b32", HA_SHLREV },
+		{ "v_lshl_add_u32", HA_SHL_ADD }, { "v_lshl_or_b32", HA_SHL_OR },
+		{ "v_mul_u32_u24", HA_MUL }, { "v_mul_lo_u32", HA_MUL }, { "v_mad_u32_u24", HA_MAD },
+		{ "v_add3_u32", HA_ADD3 }, { "v_and_or_b32", HA_AND_OR }, { "v_cndmask_b32", HA_CND },
+		{ "s_mov_b32", HA_MOV }, { "s_movk_i32", HA_MOVK }, { "s_add_u32", HA_ADD },
+		{ "s_add_i32", HA_ADD }, { "s_and_b32", HA_AND }, { "s_or_b32", HA_OR },
+		{ "s_lshl_b32", HA_SHL }, { "s_mul_i32", HA_MUL },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (is_op(m, t[i].base))
+			return t[i].alu;
+	return HA_NONE;
+}
+
+/* DS accesses wider than a dword, by natural alignment (LLVM's PowerOf2Ceil(Size/8));
+ * 0x80: two accesses whose offsets count in elements (read2/write2), always aligned. */
+static uint8_t ds_wide(const char *m)
+{
+	static const struct {
+		const char *m;
+		uint8_t align;
+	} t[] = {
+		{ "ds_read_b64", 8 }, { "ds_write_b64", 8 }, { "ds_read2_b64", 8 | 0x80 }, { "ds_write2_b64", 8 | 0x80 },
+		{ "ds_read2st64_b64", 8 | 0x80 }, { "ds_write2st64_b64", 8 | 0x80 }, { "ds_read_b96", 16 },
+		{ "ds_write_b96", 16 }, { "ds_read_b128", 16 }, { "ds_write_b128", 16 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(m, t[i].m) == 0)
+			return t[i].align;
+	return 0;
+}
+
+static void classify(enum rmcp_g10_fmt fmt, uint32_t key, const char *m, struct hz_key *k)
+{
+	uint32_t f = 0;
+	k->width = 0;
+	k->alu = alu_of(m);
+	switch (fmt) {
+	case RMCP_G10_SOP1:
+	case RMCP_G10_SOP2:
+	case RMCP_G10_SOPK:
+		f |= HK_SALU | HK_SDEF;
+		if (starts(m, "s_setpc") || starts(m, "s_rfe") || starts(m, "s_cbranch") || starts(m, "s_set_gpr_idx") ||
+		    starts(m, "s_version") || starts(m, "s_cmpk") || starts(m, "s_setreg") || starts(m, "s_waitcnt") ||
+		    starts(m, "s_sleep_var") || starts(m, "s_setvskip"))
+			f &= ~(uint32_t)HK_SDEF;
+		k->width = (has(m, "_b64") || has(m, "_u64") || has(m, "_i64")) && !has(m, "_i32_b64") ? 2 : 1;
+		if (has(m, "saveexec") || has(m, "wrexec"))
+			f |= HK_EXEC_READ;
+		if (starts(m, "s_setpc"))
+			f |= HK_END;
+		break;
+	case RMCP_G10_SOPC:
+		f |= HK_SALU;
+		break;
+	case RMCP_G10_SOPP:
+		f |= HK_SALU;
+		if (starts(m, "s_branch") || starts(m, "s_cbranch_"))
+			f |= HK_BRANCH;
+		if (starts(m, "s_branch") || starts(m, "s_endpgm") || starts(m, "s_code_end"))
+			f |= HK_END;
+		if (starts(m, "s_cbranch_exec"))
+			f |= HK_EXEC_READ;
+		break;
+	case RMCP_G10_SMEM:
+		f |= HK_SMEM;
+		k->width = smem_width(m);
+		if (has(m, "load") || has(m, "memtime") || has(m, "memrealtime") || has(m, "get_waveid"))
+			f |= HK_SDEF;
+		if (has(m, "store"))
+			f |= HK_SMEM_STORE;
+		if (has(m, "atomic"))
+			f |= HK_SMEM_ATOMIC | HK_SMEM_STORE;
+		if (has(m, "memtime") || has(m, "memrealtime") || has(m, "dcache") || has(m, "gl1_inv") ||
+		    has(m, "get_waveid"))
+			f |= HK_SMEM_NOBASE;
+		if (starts(m, "s_buffer"))
+			f |= HK_SAMPLE;	/* for SMEM: the base is a 4-SGPR buffer descriptor */
+		break;
+	case RMCP_G10_VOP1:
+	case RMCP_G10_VOP2:
+	case RMCP_G10_VOPC:
+	case RMCP_G10_VOP3:
+	case RMCP_G10_VOP3P:
+	case RMCP_G10_VINTRP:
+		f |= HK_VALU;
+		if (fmt == RMCP_G10_VOPC || (fmt == RMCP_G10_VOP3 && key < 0x100 && starts(m, "v_cmp")))
+			f |= HK_CMP;
+		if (starts(m, "v_cmpx"))
+			f |= HK_CMPX;
+		if (fmt == RMCP_G10_VOP3 &&
+		    (is_op(m, "v_add_co_u32") || is_op(m, "v_sub_co_u32") || is_op(m, "v_subrev_co_u32") ||
+		     is_op(m, "v_add_co_ci_u32") || is_op(m, "v_sub_co_ci_u32") || is_op(m, "v_subrev_co_ci_u32") ||
+		     starts(m, "v_div_scale") || starts(m, "v_mad_u64_u32") || starts(m, "v_mad_i64_i32")))
+			f |= HK_VOP3B;
+		if (fmt == RMCP_G10_VOP2 && has(m, "_co_"))
+			f |= HK_VCC_CARRY;
+		if (is_op(m, "v_nop"))
+			f |= HK_VNOP;
+		if (starts(m, "v_permlane"))
+			f |= HK_PERMLANE;
+		if (starts(m, "v_readlane") || starts(m, "v_readfirstlane"))
+			f |= HK_READLANE;
+		if ((has(m, "64") && !starts(m, "v_cmp")) || has(m, "_f64"))
+			f |= HK_WIDE64;
+		break;
+	case RMCP_G10_DS:
+		f |= HK_DS;
+		k->width = ds_wide(m);
+		if (has(m, "gws") || has(m, "ordered_count") || has(m, "append") || has(m, "consume") ||
+		    has(m, "addtid"))
+			f |= HK_M0;
+		if (!has(m, "write") || has(m, "rtn") || has(m, "wrxchg"))
+			f |= HK_LOADS;
+		break;
+	case RMCP_G10_FLAT:
+		f |= HK_FLAT;
+		if (!has(m, "store"))
+			f |= HK_LOADS;
+		break;
+	case RMCP_G10_MUBUF:
+	case RMCP_G10_MTBUF:
+	case RMCP_G10_MIMG:
+		f |= HK_VMEM;
+		if (has(m, "sample") || has(m, "gather4") || has(m, "get_lod"))
+			f |= HK_SAMPLE;
+		if (!has(m, "store"))
+			f |= HK_LOADS;
+		break;
+	case RMCP_G10_EXP:
+		f |= HK_EXP;
+		break;
+	case RMCP_G10_UNKNOWN:
+	case RMCP_G10_NFMT:
+		break;
+	}
+	k->flags = f;
+}
+
+int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
+{
+	struct rmcp_isa_hz *h = calloc(1, sizeof(*h));
+	*out = NULL;
+	if (!h)
+		return -ENOMEM;
+	h->fast = fast;
+	h->nkeys = rmcp_isa_fast_nkeys(fast);
+	h->keys = calloc(h->nkeys ? h->nkeys : 1, sizeof(*h->keys));
+	if (!h->keys) {
+		free(h);
+		return -ENOMEM;
+	}
+	for (int fmt = 0; fmt < RMCP_G10_NFMT; fmt++)
+		for (uint32_t key = 0; key < rmcp_g10_fmt_keys((enum rmcp_g10_fmt)fmt); key++) {
+			size_t g = (size_t)rmcp_g10_fmt_base[fmt] + key;
+			const char *m = g < h->nkeys ? rmcp_isa_fast_key_mnemonic(fast, g) : "";
+			if (m[0])
+				classify((enum rmcp_g10_fmt)fmt, key, m, &h->keys[g]);
+		}
+	*out = h;
+	return 0;
+}
+
+void rmcp_isa_hz_close(struct rmcp_isa_hz *h)
+{
+	if (h) {
+		free(h->keys);
+		free(h);
+	}
+}
