@@ -145,6 +145,7 @@ struct rmcp_isa_kernel {
 	bool hazards_checked;
 	uint64_t n_hazards, n_possible;	/* places; n_possible of them not proven */
 	uint32_t n_by_class[RMCP_ISA_HZ_NCLASSES];
+	uint32_t first_by_class[RMCP_ISA_HZ_NCLASSES];	/* offset + 1 of each class's first place */
 	bool has_hazard;		/* hazard: the first place (a proven one if any) */
 	struct rmcp_isa_hazard hazard;
 	char reason[96];		/* unverified: why ("" otherwise) */

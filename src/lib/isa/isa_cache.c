@@ -15,7 +15,7 @@
  *           | u64 addr, size, n_insns, n_invalid, n_differs, n_undecodable, n_unknown
  *           | [has_first: u64 addr, u8 kind, u8 len, bytes[len], str text, str real_text]
  *           | str reason
- *           | [hazards_checked: u64 n_hazards, n_possible, u32 n_by_class[12]]
+ *           | [hazards_checked: u64 n_hazards, n_possible, 12 x (u32 n_by_class, first_by_class)]
  *           | [has_hazard: u64 addr, other_addr, u8 class, possible, str text, other_text]
  *   str: u16 length + bytes (no NUL)
  *
@@ -214,8 +214,10 @@ int rmcp_isa_report_encode(const struct rmcp_isa_report *r, void **buf, size_t *
 		if (k->hazards_checked) {
 			put_le(&w, k->n_hazards, 8);
 			put_le(&w, k->n_possible, 8);
-			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++) {
 				put_le(&w, k->n_by_class[c], 4);
+				put_le(&w, k->first_by_class[c], 4);
+			}
 		}
 		if (k->has_hazard) {
 			put_le(&w, k->hazard.addr, 8);
@@ -355,8 +357,10 @@ int rmcp_isa_report_decode(const void *buf, size_t len, struct rmcp_isa_report *
 		if (k->hazards_checked) {
 			k->n_hazards = get_le(&r, 8);
 			k->n_possible = get_le(&r, 8);
-			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+			for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++) {
 				k->n_by_class[c] = (uint32_t)get_le(&r, 4);
+				k->first_by_class[c] = (uint32_t)get_le(&r, 4);
+			}
 		}
 		if (k->has_hazard) {
 			k->hazard.addr = get_le(&r, 8);

@@ -196,6 +196,8 @@ static void note(struct hz_ctx *c, int cls, uint32_t i, uint32_t other, bool pos
 	k->n_hazards++;
 	k->n_possible += possible;
 	k->n_by_class[cls]++;
+	if (!k->first_by_class[cls])
+		k->first_by_class[cls] = c->in[i].off + 1;
 	if (k->has_hazard && (possible || !k->hazard.possible))
 		return;
 	struct rmcp_isa_hazard *h = &k->hazard;

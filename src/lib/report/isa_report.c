@@ -282,6 +282,12 @@ static json_object *jkernel(const struct rmcp_isa_kernel *k)
 			json_object_object_add(by, rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c),
 					       json_object_new_uint64(k->n_by_class[c]));
 	json_object_object_add(hz, "classes", by);
+	json_object *fo = json_object_new_object();
+	for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+		if (k->first_by_class[c])
+			json_object_object_add(fo, rmcp_isa_hazard_name((enum rmcp_isa_hazard_class)c),
+					       json_object_new_uint64(k->first_by_class[c] - 1));
+	json_object_object_add(hz, "first_offsets", fo);
 	json_object *first = NULL;
 	if (k->has_hazard) {
 		const struct rmcp_isa_hazard *h = &k->hazard;
