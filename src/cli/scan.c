@@ -20,7 +20,7 @@
 #include "banned.h"
 
 static const char *const rmcp_scan_usage[] = {
-	"rmcp scan [--json] [--verbose] [--target GFX] [--isa GFX [--isa-oracle]] [PATH...]",
+	"rmcp scan [--json] [--verbose] [--target GFX] [--isa GFX [--isa-oracle] [--isa-no-hazards]] [PATH...]",
 	NULL,
 };
 
@@ -37,11 +37,16 @@ static const struct rmcp_opt scan_opts[] = {
 	RMCP_OPT('i', "isa", "GFX",
 	  "decode every kernel of the code objects an override could make\n"
 	  "GFX run (same generation, not built for GFX) as GFX would:\n"
-	  "per kernel invalid, differs, unverified or ok, with the first\n"
-	  "offending instruction (--verbose lists every kernel)"),
+	  "per kernel invalid, differs, hazard (a gfx10.1 hardware bug\n"
+	  "pattern LLVM avoids for GFX: class, offset, LLVM's fix; see\n"
+	  "docs/override.md), unverified (with the reason) or ok, with the\n"
+	  "first offending instruction (--verbose lists every kernel)"),
 	RMCP_LONG_OPT('O', "isa-oracle", NULL,
 	  "decode with LLVM's disassembler instead of rmcp's table-driven\n"
 	  "fast path (same verdicts, about 100 times slower)"),
+	RMCP_LONG_OPT('H', "isa-no-hazards", NULL,
+	  "skip the hazard detectors (kernels that would need them stay\n"
+	  "unverified; for measurements)"),
 	{ 0 },
 };
 
@@ -240,7 +245,7 @@ int cmd_scan(int argc, char **argv)
 	bool json = false;
 	struct rmcp_scan_opts opts = { 0 };
 	struct rmcp_target_id query, *q = NULL, isa_gpu;
-	bool isa = false, isa_oracle = false;
+	bool isa = false, isa_oracle = false, isa_no_hazards = false;
 	struct rmcp_optparse op;
 	int opt;
 
@@ -269,11 +274,14 @@ int cmd_scan(int argc, char **argv)
 		case 'O':
 			isa_oracle = true;
 			break;
+		case 'H':
+			isa_no_hazards = true;
+			break;
 		}
 	}
 
-	if (isa_oracle && !isa) {
-		rmcp_error("scan", "--isa-oracle needs --isa GFX");
+	if ((isa_oracle || isa_no_hazards) && !isa) {
+		rmcp_error("scan", "%s needs --isa GFX", isa_oracle ? "--isa-oracle" : "--isa-no-hazards");
 		return RMCP_EXIT_USAGE;
 	}
 	if (isa_oracle && !rmcp_isa_have_oracle()) {
@@ -329,7 +337,8 @@ int cmd_scan(int argc, char **argv)
 	struct rmcp_isa_file **isa_files = NULL;
 	struct rmcp_isa_view view = { .gpu = &isa_gpu, .verbose = opts.verbose };
 	if (isa) {
-		isa_files = isa_check_files(&c, isa_oracle ? RMCP_ISA_USE_ORACLE : 0, &isa_gpu);
+		isa_files = isa_check_files(&c, (isa_oracle ? RMCP_ISA_USE_ORACLE : 0u) |
+						    (isa_no_hazards ? RMCP_ISA_NO_HAZARDS : 0u), &isa_gpu);
 		if (!isa_files) {
 			rmcp_error("scan", "out of memory");
 			status = RMCP_EXIT_IO;
