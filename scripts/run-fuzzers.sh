@@ -29,7 +29,7 @@ seed scan multi_lld.so ccob_v3.so two_tu.so rdc.o bundle.co raw_gfx1030.hsaco
 seed zip wheel/torch-2.5.1+rocm6.2-cp311-cp311-linux_x86_64.whl
 seed kpack
 seed facts facts-seeds/kfd facts-seeds/override facts-seeds/versionpy facts-seeds/amdgpu-ids facts-seeds/dmesg
-seed isa isa/dot_gfx1030.co isa/classes_gfx1030.co raw_gfx1030.hsaco
+seed isa isa/dot_gfx1030.co isa/classes_gfx1030.co raw_gfx1030.hsaco isa/hazards/plain.co isa/hazards/asm.co
 seed preload_image bundle.co ccob_v2.co raw_gfx1030.hsaco
 # fuzz_kb reads "key=value" fact lines ("--" starts the next GPU): one realistic document.
 mkdir -p "$build/fuzz-seeds/kb"

@@ -4,7 +4,9 @@
  * (rmcp_isa_check with RMCP_ISA_FAST_ONLY: LLVM is never called, as in librmcp.so), files
  * with bundles (rmcp_isa_check_buffer), and cache entries (rmcp_isa_report_decode). The
  * last input byte picks the GPU (so real code objects are seeds as they are); a valid
- * decode must re-encode to the same bytes.
+ * decode must re-encode to the same bytes. The gfx10.1 hazard detectors also run directly on
+ * the input as one kernel's code (gfx1030 code on a gfx1010, wave size and WGP mode from the
+ * last byte), from an exact-size copy: ASan catches any read outside the code.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "isa.h"
+#include "isa_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +47,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(again);
 		}
 		rmcp_isa_report_release(&r);
+	}
+	static struct rmcp_isa_fast *fast;
+	static struct rmcp_isa_hz *hz;
+	if (!fast && rmcp_isa_fast_open("gfx1030", "gfx1010", &fast) == 0 && rmcp_isa_hz_open(fast, &hz) < 0)
+		abort();
+	if (hz && size > 1) {
+		struct rmcp_isa_kernel k;
+		memset(&k, 0, sizeof(k));
+		k.size = size - 1;
+		k.addr = 0x1000;
+		k.wave64 = data[size - 1] & 4;
+		k.wgp_mode = data[size - 1] & 8;
+		uint8_t *code = malloc(size - 1);
+		if (code) {
+			memcpy(code, data, size - 1);
+			if (rmcp_isa_hz_kernel(hz, code, size - 1, k.addr, &k) == 0) {
+				uint64_t sum = 0;
+				for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
+					sum += k.n_by_class[c];
+				if (sum != k.n_hazards || k.n_possible > k.n_hazards || (k.n_hazards && !k.has_hazard) ||
+				    (k.has_hazard && (k.hazard.addr < k.addr || k.hazard.addr >= k.addr + k.size)))
+					abort();
+			}
+			free(code);
+		}
 	}
 	free(copy);
 	return 0;
