@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The gfx10.1 hazard detectors (src/lib/isa_hazard*.c) against LLVM itself:
+ * The gfx10.1 hazard detectors (src/lib/isa/isa_hazard*.c) against LLVM itself:
  *  - differential: tests/fixtures/isa/hazards.ll compiled by llc-19 for gfx1030 plain and with
  *    -mattr=+<feature> for each gfx10.1 bug feature (build.sh). Where LLVM's instructions for a
  *    kernel differ, LLVM applied a workaround: the detector must report that class in that
