@@ -388,6 +388,130 @@ static void lds_misaligned(struct hz_ctx *c, uint32_t i, uint8_t tz)
 		note(c, RMCP_ISA_HZ_LDS_MISALIGNED, i, i, false);
 }
 
+
+/* ---- forward filter ----
+ * The searches above ask "does some path back from this trigger reach a hazard before an
+ * expiry?". The same question, asked forward for every instruction at once: per block, the
+ * union over paths of what is still pending (SGPRs read by vector memory / SMEM since the
+ * last expiry, an EXEC reader, an EXEC-writing compare, the LDS/VMEM state around branches),
+ * iterated to a fixed point. Only triggers the filter flags are searched (for the earlier
+ * instruction of the pair); without it, VALU-heavy kernels made the smem-to-vector searches
+ * quadratic. Without a fixed point within the bound every trigger is searched, as before. */
+struct hz_flow {
+	struct hz_regs vts, stv;	/* vmem-to-scalar, smem-to-vector pending SGPRs */
+	uint8_t f;
+};
+
+enum { FL_CX = 1, FL_PERM = 2, FL_LAST1 = 4, FL_LAST2 = 8, FL_ARM1 = 16, FL_ARM2 = 32 };
+enum { TR_VTS = 1, TR_STV = 2, TR_CX = 4, TR_PERM = 8, TR_LDS = 16, TR_ALL = 31 };
+
+static uint8_t flow_step(struct hz_ctx *c, uint32_t i, struct hz_flow *s, bool lds)
+{
+	const struct hz_insn *in = &c->in[i];
+	uint32_t f = in->flags;
+	uint8_t tr = 0;
+	struct hz_regs d = { { 0, 0 } };
+	bool named = false, sdef = false;
+	if (f & (HK_SALU | HK_SMEM)) {
+		scalar_defs(in, &d);
+		if (meets(&d, &s->vts))
+			tr |= TR_VTS;
+	}
+	if (f & HK_VALU) {
+		sdef = valu_sdef(c, in, &d, &named);
+		if (sdef && meets(&d, &s->stv))
+			tr |= TR_STV;
+		if (sdef && meets(&d, &exec_regs) && (s->f & FL_CX))
+			tr |= TR_CX;
+		if ((f & HK_PERMLANE) && (s->f & FL_PERM))
+			tr |= TR_PERM;
+	}
+	int t = lds_type(in);
+	if (lds && t && (s->f & (t == 1 ? FL_ARM1 : FL_ARM2)))
+		tr |= TR_LDS;
+	/* transfer: pending = (expired ? nothing : pending) | what this instruction adds */
+	if (vmem_to_scalar(c, &s->vts, i) == HZ_EXPIRE)
+		s->vts.m[0] = s->vts.m[1] = 0;
+	if (f & (HK_VMEM | HK_DS | HK_FLAT))
+		mem_reads(in, &s->vts);
+	if (!(f & HK_SMEM) && smem_to_vector(c, &s->stv, i) == HZ_EXPIRE)
+		s->stv.m[0] = s->stv.m[1] = 0;
+	if (f & HK_SMEM)
+		smem_reads(in, &s->stv);
+	int r = vcmpx_exec(c, NULL, i);
+	if (r == HZ_EXPIRE)
+		s->f &= (uint8_t)~FL_CX;
+	else if (r == HZ_HIT)
+		s->f |= FL_CX;
+	if ((f & HK_VALU) && !(f & HK_VNOP))
+		s->f &= (uint8_t)~FL_PERM;
+	if ((f & HK_CMP) && sdef && meets(&d, &exec_regs))
+		s->f |= FL_PERM;
+	if (lds) {
+		uint8_t arm = (uint8_t)(s->f & (FL_ARM1 | FL_ARM2));
+		if (f & HK_BRANCH)	/* armed for T when the last event may be the other type */
+			arm |= (uint8_t)(((s->f & FL_LAST2) ? FL_ARM1 : 0) | ((s->f & FL_LAST1) ? FL_ARM2 : 0));
+		if (t || vscnt_zero(in)) {
+			arm = 0;
+			s->f &= (uint8_t)~(FL_LAST1 | FL_LAST2);
+			s->f |= (uint8_t)(t == 1 ? FL_LAST1 : t == 2 ? FL_LAST2 : 0);
+		}
+		s->f = (uint8_t)((s->f & ~(FL_ARM1 | FL_ARM2)) | arm);
+	}
+	return tr;
+}
+
+static void flow_in(const struct hz_ctx *c, size_t b, const struct hz_flow *outs, struct hz_flow *s)
+{
+	memset(s, 0, sizeof(*s));
+	const struct hz_blk *bb = &c->b[b];
+	for (uint32_t p = 0; p < bb->npred; p++) {
+		const struct hz_flow *o = &outs[c->preds[bb->pred + p]];
+		s->vts.m[0] |= o->vts.m[0];
+		s->vts.m[1] |= o->vts.m[1];
+		s->stv.m[0] |= o->stv.m[0];
+		s->stv.m[1] |= o->stv.m[1];
+		s->f |= o->f;
+	}
+}
+
+/* tr[i]: the searches worth running at instruction i (TR_*). */
+static int flow(struct hz_ctx *c, bool lds, uint8_t *tr)
+{
+	struct hz_flow *outs = calloc(c->nb ? c->nb : 1, sizeof(*outs)), s;
+	uint32_t *chg = calloc(c->nb ? c->nb : 1, sizeof(uint32_t));
+	if (!outs || !chg) {
+		free(outs);
+		free(chg);
+		return -ENOMEM;
+	}
+	bool changed = true;
+	for (uint32_t round = 1; changed && round <= 64; round++) {
+		changed = false;
+		for (size_t b = 0; b < c->nb; b++) {
+			const struct hz_blk *bb = &c->b[b];
+			bool need = round == 1;	/* later rounds: only below a changed predecessor */
+			for (uint32_t p = 0; !need && p < bb->npred; p++)
+				need = chg[c->preds[bb->pred + p]] + 1 >= round;
+			if (!need)
+				continue;
+			flow_in(c, b, outs, &s);
+			for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++)
+				tr[i] = flow_step(c, i, &s, lds);
+			if (memcmp(&s, &outs[b], sizeof(s)) != 0) {
+				outs[b] = s;
+				chg[b] = round;
+				changed = true;
+			}
+		}
+	}
+	if (changed)
+		memset(tr, TR_ALL, c->n);
+	free(outs);
+	free(chg);
+	return 0;
+}
+
 static int run(struct hz_ctx *c)
 {
 	int rc = rmcp_hz_build(c);
@@ -400,12 +524,19 @@ static int run(struct hz_ctx *c)
 		has_vm |= t == 2;
 		has_wide |= (c->in[i].flags & HK_DS) && c->in[i].width;
 	}
-	uint8_t *tz = NULL;
+	uint8_t *tr = malloc(c->n ? c->n : 1), *tz = NULL;
+	if (!tr || (rc = flow(c, has_ds && has_vm, tr)) < 0) {
+		free(tr);
+		return -ENOMEM;
+	}
 	if (has_wide && c->wgp) {
-		if (!(tz = calloc(c->n, 1)))
+		if (!(tz = calloc(c->n, 1))) {
+			free(tr);
 			return -ENOMEM;
+		}
 		if ((rc = rmcp_hz_align(c, tz)) < 0) {
 			free(tz);
+			free(tr);
 			return rc;
 		}
 	}
@@ -416,7 +547,7 @@ static int run(struct hz_ctx *c)
 		if ((f & (HK_SALU | HK_SMEM)) && (f & (HK_SDEF | HK_SMEM_ATOMIC))) {
 			struct hz_regs d = { { 0, 0 } };
 			scalar_defs(in, &d);
-			if (d.m[0] || d.m[1]) {
+			if ((tr[i] & TR_VTS) && (d.m[0] || d.m[1])) {
 				r = rmcp_hz_search(c, 0, i, vmem_to_scalar, &d, &hit);
 				found(c, r, RMCP_ISA_HZ_VMEM_TO_SCALAR_WRITE, i, hit);
 			}
@@ -425,20 +556,22 @@ static int run(struct hz_ctx *c)
 			struct hz_regs d = { { 0, 0 } };
 			bool named;
 			if (valu_sdef(c, in, &d, &named)) {
-				r = rmcp_hz_search(c, 0, i, smem_to_vector, &d, &hit);
-				found(c, r, RMCP_ISA_HZ_SMEM_TO_VECTOR_WRITE, i, hit);
-				if (meets(&d, &exec_regs)) {
+				if (tr[i] & TR_STV) {
+					r = rmcp_hz_search(c, 0, i, smem_to_vector, &d, &hit);
+					found(c, r, RMCP_ISA_HZ_SMEM_TO_VECTOR_WRITE, i, hit);
+				}
+				if ((tr[i] & TR_CX) && meets(&d, &exec_regs)) {
 					r = rmcp_hz_search(c, 0, i, vcmpx_exec, NULL, &hit);
 					found(c, r, RMCP_ISA_HZ_VCMPX_EXEC_WAR, i, hit);
 				}
 			}
-			if ((f & HK_PERMLANE) && in->fmt == RMCP_G10_VOP3) {
+			if ((tr[i] & TR_PERM) && (f & HK_PERMLANE) && in->fmt == RMCP_G10_VOP3) {
 				r = rmcp_hz_search(c, 0, i, vcmpx_permlane, NULL, &hit);
 				found(c, r, RMCP_ISA_HZ_VCMPX_PERMLANE, i, hit);
 			}
 		}
 		int t = lds_type(in);
-		if (t && has_ds && has_vm) {
+		if (t && has_ds && has_vm && (tr[i] & TR_LDS)) {
 			r = rmcp_hz_search(c, 0, i, lds_outer, &t, &hit);
 			found(c, r, RMCP_ISA_HZ_LDS_BRANCH_VMEM_WAR, i, hit);
 		}
@@ -463,6 +596,7 @@ static int run(struct hz_ctx *c)
 			lds_misaligned(c, i, tz[i]);
 	}
 	free(tz);
+	free(tr);
 	return 0;
 }
 

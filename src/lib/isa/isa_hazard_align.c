@@ -187,15 +187,23 @@ int rmcp_hz_align(struct hz_ctx *c, uint8_t *out)
 	if (!c->nb || c->nb > MAX_STATE / NST)
 		return 0;	/* out stays 0: every wide access is "possible" */
 	uint8_t *outs = malloc(c->nb * NST), st[NST];
-	if (!outs)
+	uint32_t *chg = calloc(c->nb, sizeof(uint32_t));	/* round in which out[b] last changed */
+	if (!outs || !chg) {
+		free(outs);
+		free(chg);
 		return -ENOMEM;
+	}
 	memset(outs, TOP, c->nb * NST);
 	bool changed = true;
-	int round;
-	for (round = 0; changed && round < MAX_ROUNDS; round++) {
+	for (uint32_t round = 1; changed && round <= MAX_ROUNDS; round++) {
 		changed = false;
 		for (size_t b = 0; b < c->nb; b++) {
 			const struct hz_blk *bb = &c->b[b];
+			bool need = round == 1;	/* later rounds: only below a changed predecessor */
+			for (uint32_t p = 0; !need && p < bb->npred; p++)
+				need = chg[c->preds[bb->pred + p]] + 1 >= round;
+			if (!need)
+				continue;
 			memset(st, b == 0 ? 0 : TOP, NST);
 			for (uint32_t p = 0; p < bb->npred; p++) {
 				const uint8_t *po = outs + (size_t)c->preds[bb->pred + p] * NST;
@@ -211,6 +219,7 @@ int rmcp_hz_align(struct hz_ctx *c, uint8_t *out)
 			uint8_t *o = outs + b * NST;
 			if (memcmp(o, st, NST) != 0) {
 				memcpy(o, st, NST);
+				chg[b] = round;
 				changed = true;
 			}
 		}
@@ -219,5 +228,6 @@ int rmcp_hz_align(struct hz_ctx *c, uint8_t *out)
 		for (size_t i = 0; i < c->n; i++)
 			out[i] = 0;
 	free(outs);
+	free(chg);
 	return 0;
 }
