@@ -3,7 +3,8 @@
  * Properties of every gfx10 instruction key for the hazard detectors, derived once from
  * the fast path's table (format + the mnemonic LLVM 19 prints). The categories are LLVM's
  * SIInstrInfo::isVALU/isSALU/isSMRD/isVMEM/isFLAT/isDS and the register operands the
- * detectors compare (LLVM 19.1.7, SIInstrInfo.h, *Instructions.td).
+ * detectors compare (LLVM 19.1.7, SIInstrInfo.h, *Instructions.td); and the classes' names
+ * (LLVM's subtarget feature names) and fixes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,50 @@
 #include "isa_hazard.h"
 #include "isa_table.h"
 #include "banned.h"
+
+/* ---- classes ---- */
+
+static const char *const names[RMCP_ISA_HZ_NCLASSES] = {
+	"vmem-to-scalar-write-hazard", "smem-to-vector-write-hazard", "vcmpx-exec-war-hazard",
+	"vcmpx-permlane-hazard", "lds-branch-vmem-war-hazard", "nsa-to-vmem-bug", "nsa-clause-bug",
+	"offset-3f-bug", "flat-segment-offset-bug", "inst-fwd-prefetch-bug",
+	"negative-unaligned-scratch-offset-bug", "lds-misaligned-bug",
+};
+
+static const char *const fixes[RMCP_ISA_HZ_NCLASSES] = {
+	"s_waitcnt_depctr 0xffe3 (vm_vsrc(0)) before the scalar write",
+	"s_mov_b32 null, 0 before the VALU write",
+	"s_waitcnt_depctr 0xfffe (sa_sdst(0)) before the EXEC write",
+	"v_mov_b32 vN, vN (the permlane's src0) before the permlane",
+	"s_waitcnt_vscnt null, 0 before the access",
+	"s_nop 0 between the MIMG-NSA and the buffer access",
+	"no s_clause around MIMG-NSA instructions",
+	"s_nop 0 after the branch (a *_pad_s_nop branch), so the offset is not 0x3f",
+	"offset 0, the offset added to the address with VALU adds",
+	"no s_inst_prefetch (and no loop alignment for it)",
+	"offset folded into the address register",
+	"split into naturally aligned dword accesses (ds_read2_b32/ds_write2_b32, ...)",
+};
+
+const char *rmcp_isa_hazard_name(enum rmcp_isa_hazard_class c)
+{
+	return (unsigned)c < RMCP_ISA_HZ_NCLASSES ? names[c] : NULL;
+}
+
+const char *rmcp_isa_hazard_fix(enum rmcp_isa_hazard_class c)
+{
+	return (unsigned)c < RMCP_ISA_HZ_NCLASSES ? fixes[c] : NULL;
+}
+
+int rmcp_isa_hazard_from_name(const char *name)
+{
+	for (int i = 0; i < RMCP_ISA_HZ_NCLASSES; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- key properties ---- */
 
 static bool starts(const char *s, const char *p)
 {
