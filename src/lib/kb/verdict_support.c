@@ -192,8 +192,13 @@ int rmcp_install_machine(const char *const *gfx, size_t n, struct rmcp_install *
 			const struct rmcp_support *s = rmcp_support_find(gfx[i]);
 			tested &= !s || !s->therock || s->therock_tested;
 		}
-		snprintf(out->sure, sizeof(out->sure), "a nightly wheel, not a release: TheRock lists %s release-ready on Linux",
-			 tested ? (n > 1 ? "these GPUs" : "this GPU") : "not all of these GPUs");
+		if (tested)
+			snprintf(out->sure, sizeof(out->sure),
+				 "a nightly wheel, not a release: TheRock lists %s release-ready on Linux",
+				 n > 1 ? "these GPUs" : "this GPU");
+		else
+			snprintf(out->sure, sizeof(out->sure),
+				 "a nightly wheel, not a release: TheRock does not list every one of these GPUs as release-ready on Linux");
 	} else if (official && pin) {
 		const struct rmcp_support *s = NULL;
 		for (size_t i = 0; i < rmcp_support_table_len && !s; i++)
