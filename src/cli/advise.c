@@ -133,13 +133,20 @@ int cmd_advise(int argc, char **argv)
 	struct rmcp_advise_in in;
 	rmcp_advise_defaults(&in);
 	struct rmcp_diag_opts o = { .envp = environ };
-	struct rmcp_strlist torch = { 0 }, python = { 0 };
+	struct rmcp_machine_args m = { 0 };
 	bool json = false, no_doctor = false, no_cache = false;
 	int opt, status = RMCP_EXIT_OK;
 
 	struct rmcp_optparse op;
 	rmcp_opt_init(&op, &rmcp_advise_help, argc, argv);
 	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
+		int taken = rmcp_machine_arg("advise", &m, opt, op.arg);
+		if (taken == 0)
+			continue;
+		if (taken > 0) {
+			status = taken;
+			goto out;
+		}
 		double *target = NULL;
 		switch (opt) {
 		case RMCP_OPT_EXIT:
@@ -172,20 +179,6 @@ int cmd_advise(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 's':
-			o.sysroot = op.arg;
-			break;
-		case 't':
-		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
-				rmcp_error("advise", "out of memory");
-				status = RMCP_EXIT_IO;
-				goto out;
-			}
-			break;
-		case 'd':
-			o.dmesg_file = op.arg;
-			break;
 		case 'N':
 			no_doctor = true;
 			break;
@@ -198,6 +191,8 @@ int cmd_advise(int argc, char **argv)
 			goto out;
 		}
 	}
+	o.sysroot = m.sysroot;
+	o.dmesg_file = m.dmesg_file;
 	/* Ranges first: a bad figure is a usage error before any machine is read. */
 	struct rmcp_advise_out res;
 	struct rmcp_err err = { 0 };
@@ -210,15 +205,15 @@ int cmd_advise(int argc, char **argv)
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}
-	if (rmcp_check_machine_paths("advise", o.sysroot, &torch, &python) < 0) {
+	if (rmcp_check_machine_paths("advise", o.sysroot, &m.torch, &m.python) < 0) {
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}
 	if (!no_doctor) {
 		char cache[4096];
 		o.cache_dir = !no_cache && rmcp_cli_cache_dir("advise", cache, sizeof(cache)) ? cache : NULL;
-		o.torch_dirs = torch.v;
-		o.python_paths = python.v;
+		o.torch_dirs = m.torch.v;
+		o.python_paths = m.python.v;
 		if ((status = run_doctor(&o, &in)) != 0)
 			goto out;
 		if (rmcp_advise_compute(&in, &res, &err) < 0) {
@@ -233,7 +228,6 @@ int cmd_advise(int argc, char **argv)
 		status = RMCP_EXIT_IO;
 	status = rmcp_finish_stdout("advise", status);
 out:
-	rmcp_strlist_free(&torch);
-	rmcp_strlist_free(&python);
+	rmcp_machine_args_release(&m);
 	return status;
 }

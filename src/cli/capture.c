@@ -118,33 +118,28 @@ static int write_capture(const struct rmcp_capture_opts *o, const char *file)
 int cmd_capture(int argc, char **argv)
 {
 	struct rmcp_capture_opts o = { .envp = environ };
-	struct rmcp_strlist torch = { 0 }, python = { 0 };
+	struct rmcp_machine_args m = { 0 };
 	int opt, status = RMCP_EXIT_USAGE;
 	char top[128];
 	struct rmcp_optparse op;
 
 	rmcp_opt_init(&op, &rmcp_capture_help, argc, argv);
 	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
+		int taken = rmcp_machine_arg("capture", &m, opt, op.arg);
+		if (taken == 0)
+			continue;
+		if (taken > 0) {
+			status = taken;
+			goto out;
+		}
 		switch (opt) {
 		case RMCP_OPT_EXIT:
 			status = op.status;
 			goto out;
-		case 's':
-			o.sysroot = op.arg;
-			break;
-		case 't':
-		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
-				rmcp_error("capture", "out of memory");
-				status = RMCP_EXIT_IO;
-				goto out;
-			}
-			break;
-		case 'd':
-			o.dmesg_file = op.arg;
-			break;
 		}
 	}
+	o.sysroot = m.sysroot;
+	o.dmesg_file = m.dmesg_file;
 	int first = op.ind;
 	if (first >= argc) {
 		status = usage_error("FILE.tar.gz is missing");
@@ -160,15 +155,14 @@ int cmd_capture(int argc, char **argv)
 		rmcp_error("capture", "--dmesg %s: %s", o.dmesg_file, strerror(errno));
 		goto out;
 	}
-	if (rmcp_check_machine_paths("capture", o.sysroot, &torch, &python) < 0)
+	if (rmcp_check_machine_paths("capture", o.sysroot, &m.torch, &m.python) < 0)
 		goto out;
 	top_name(argv[first], top, sizeof(top));
 	o.top = top;
-	o.torch_dirs = torch.v;
-	o.python_paths = python.v;
+	o.torch_dirs = m.torch.v;
+	o.python_paths = m.python.v;
 	status = write_capture(&o, argv[first]);
 out:
-	rmcp_strlist_free(&torch);
-	rmcp_strlist_free(&python);
+	rmcp_machine_args_release(&m);
 	return status;
 }

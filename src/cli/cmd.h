@@ -66,6 +66,19 @@ int rmcp_check_machine_paths(const char *cmd, const char *sysroot, struct rmcp_s
 			     struct rmcp_strlist *python);
 
 /*
+ * The options that name the machine doctor, advise, report and capture examine:
+ * -s/--sysroot DIR, -t/--torch DIR..., -p/--python PATH..., -d/--dmesg FILE.
+ * rmcp_machine_arg stores option opt: 0; not one of them: -1; no memory: the exit status,
+ * after saying so on stderr.
+ */
+struct rmcp_machine_args {
+	const char *sysroot, *dmesg_file;
+	struct rmcp_strlist torch, python;
+};
+int rmcp_machine_arg(const char *cmd, struct rmcp_machine_args *m, int opt, const char *arg);
+void rmcp_machine_args_release(struct rmcp_machine_args *m);
+
+/*
  * What rmcp run and rmcp env share (rmcp env prints what rmcp run applies): the device mode,
  * the preload's modes and the machine the profile is computed for. RMCP_PROFILE_OPT_ROWS are
  * their common option-table rows (opts.h); rmcp_profile_arg parses those rows and --device,

@@ -119,7 +119,7 @@ static int parse_format(const char *s, enum format *fmt)
 int cmd_doctor(int argc, char **argv)
 {
 	struct rmcp_diag_opts o = { .envp = environ };
-	struct rmcp_strlist torch = { 0 }, python = { 0 };
+	struct rmcp_machine_args m = { 0 };
 	enum format fmt = FMT_TEXT;
 	bool json_flag = false, format_set = false, no_cache = false, verbose = false;
 	const char *output = NULL;
@@ -128,24 +128,17 @@ int cmd_doctor(int argc, char **argv)
 	struct rmcp_optparse op;
 	rmcp_opt_init(&op, &rmcp_doctor_help, argc, argv);
 	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
+		int taken = rmcp_machine_arg("doctor", &m, opt, op.arg);
+		if (taken == 0)
+			continue;
+		if (taken > 0) {
+			status = taken;
+			goto out;
+		}
 		switch (opt) {
 		case RMCP_OPT_EXIT:
 			status = op.status;
 			goto out;
-		case 's':
-			o.sysroot = op.arg;
-			break;
-		case 't':
-		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
-				rmcp_error("doctor", "out of memory");
-				status = RMCP_EXIT_IO;
-				goto out;
-			}
-			break;
-		case 'd':
-			o.dmesg_file = op.arg;
-			break;
 		case 'j':
 			json_flag = true;
 			break;
@@ -167,6 +160,8 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		}
 	}
+	o.sysroot = m.sysroot;
+	o.dmesg_file = m.dmesg_file;
 	if (json_flag && format_set && fmt != FMT_JSON) {
 		status = usage_error("--json and --format %s conflict", fmt == FMT_TEXT ? "text" : "prometheus");
 		goto out;
@@ -189,14 +184,14 @@ int cmd_doctor(int argc, char **argv)
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}
-	if (rmcp_check_machine_paths("doctor", o.sysroot, &torch, &python) < 0) {
+	if (rmcp_check_machine_paths("doctor", o.sysroot, &m.torch, &m.python) < 0) {
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}
 	char cache[4096];
 	o.cache_dir = !no_cache && rmcp_cli_cache_dir("doctor", cache, sizeof(cache)) ? cache : NULL;
-	o.torch_dirs = torch.v;
-	o.python_paths = python.v;
+	o.torch_dirs = m.torch.v;
+	o.python_paths = m.python.v;
 
 	/* The output is checked (and its temporary file made) before minutes of scanning. */
 	struct rmcp_safe_file sf;
@@ -242,7 +237,6 @@ int cmd_doctor(int argc, char **argv)
 	rmcp_diagnosis_release(d);
 	free(d);
 out:
-	rmcp_strlist_free(&torch);
-	rmcp_strlist_free(&python);
+	rmcp_machine_args_release(&m);
 	return status;
 }

@@ -219,13 +219,20 @@ static int print_report(const char *sysroot, const struct rmcp_diagnosis *d, boo
 int cmd_report(int argc, char **argv)
 {
 	struct rmcp_diag_opts o = { .envp = environ };
-	struct rmcp_strlist torch = { 0 }, python = { 0 };
+	struct rmcp_machine_args m = { 0 };
 	bool redact = false, no_cache = false;
 	int opt, status = RMCP_EXIT_USAGE;
 	struct rmcp_optparse op;
 
 	rmcp_opt_init(&op, &rmcp_report_help, argc, argv);
 	while ((opt = rmcp_opt_next(&op)) != RMCP_OPT_END) {
+		int taken = rmcp_machine_arg("report", &m, opt, op.arg);
+		if (taken == 0)
+			continue;
+		if (taken > 0) {
+			status = taken;
+			goto out;
+		}
 		switch (opt) {
 		case RMCP_OPT_EXIT:
 			status = op.status;
@@ -233,25 +240,13 @@ int cmd_report(int argc, char **argv)
 		case 'r':
 			redact = true;
 			break;
-		case 's':
-			o.sysroot = op.arg;
-			break;
-		case 't':
-		case 'p':
-			if (rmcp_strlist_add(opt == 't' ? &torch : &python, op.arg) < 0) {
-				rmcp_error("report", "out of memory");
-				status = RMCP_EXIT_IO;
-				goto out;
-			}
-			break;
-		case 'd':
-			o.dmesg_file = op.arg;
-			break;
 		case 'n':
 			no_cache = true;
 			break;
 		}
 	}
+	o.sysroot = m.sysroot;
+	o.dmesg_file = m.dmesg_file;
 	if (o.sysroot && rmcp_check_dir("report", "--sysroot", o.sysroot) < 0)
 		goto out;
 	if (o.dmesg_file && access(o.dmesg_file, R_OK) != 0) {
@@ -260,8 +255,8 @@ int cmd_report(int argc, char **argv)
 	}
 	char cache[4096];
 	o.cache_dir = !no_cache && rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0 ? cache : NULL;
-	o.torch_dirs = torch.v;
-	o.python_paths = python.v;
+	o.torch_dirs = m.torch.v;
+	o.python_paths = m.python.v;
 	struct rmcp_diagnosis *d = calloc(1, sizeof(*d));
 	if (!d) {
 		rmcp_error("report", "out of memory");
@@ -284,7 +279,6 @@ int cmd_report(int argc, char **argv)
 	rmcp_diagnosis_release(d);
 	free(d);
 out:
-	free(torch.v);
-	free(python.v);
+	rmcp_machine_args_release(&m);
 	return status;
 }

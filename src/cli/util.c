@@ -236,6 +236,33 @@ void rmcp_help_print(FILE *out, const char *text)
 	free(copy);
 }
 
+int rmcp_machine_arg(const char *cmd, struct rmcp_machine_args *m, int opt, const char *arg)
+{
+	switch (opt) {
+	case 's':
+		m->sysroot = arg;
+		return 0;
+	case 'd':
+		m->dmesg_file = arg;
+		return 0;
+	case 't':
+	case 'p':
+		if (rmcp_strlist_add(opt == 't' ? &m->torch : &m->python, arg) < 0) {
+			rmcp_error(cmd, "out of memory");
+			return RMCP_EXIT_IO;
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void rmcp_machine_args_release(struct rmcp_machine_args *m)
+{
+	rmcp_strlist_free(&m->torch);
+	rmcp_strlist_free(&m->python);
+}
+
 void rmcp_profile_args_init(struct rmcp_profile_args *a)
 {
 	*a = (struct rmcp_profile_args){ .mode = RMCP_DEVICE_AUTO, .timeout = 120 };
