@@ -200,12 +200,7 @@ int cmd_advise(int argc, char **argv)
 		status = usage_error("%s", err.msg);
 		goto out;
 	}
-	if (o.sysroot && access(o.sysroot, R_OK | X_OK) != 0) {
-		rmcp_error("advise", "--sysroot %s: %s", o.sysroot, strerror(errno));
-		status = RMCP_EXIT_USAGE;
-		goto out;
-	}
-	if (rmcp_check_machine_paths("advise", o.sysroot, &m.torch, &m.python) < 0) {
+	if (rmcp_machine_args_check("advise", &m) < 0) {
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}

@@ -149,13 +149,7 @@ int cmd_capture(int argc, char **argv)
 		status = usage_error("unexpected argument '%s'", argv[argc - 1]);
 		goto out;
 	}
-	if (o.sysroot && rmcp_check_dir("capture", "--sysroot", o.sysroot) < 0)
-		goto out;
-	if (o.dmesg_file && access(o.dmesg_file, R_OK) != 0) {
-		rmcp_error("capture", "--dmesg %s: %s", o.dmesg_file, strerror(errno));
-		goto out;
-	}
-	if (rmcp_check_machine_paths("capture", o.sysroot, &m.torch, &m.python) < 0)
+	if (rmcp_machine_args_check("capture", &m) < 0)
 		goto out;
 	top_name(argv[first], top, sizeof(top));
 	o.top = top;

@@ -77,6 +77,9 @@ struct rmcp_machine_args {
 };
 int rmcp_machine_arg(const char *cmd, struct rmcp_machine_args *m, int opt, const char *arg);
 void rmcp_machine_args_release(struct rmcp_machine_args *m);
+/* --sysroot is a readable directory, --dmesg a readable file, --torch/--python are there
+ * (rmcp_check_machine_paths); else says why on stderr and returns -1. */
+int rmcp_machine_args_check(const char *cmd, struct rmcp_machine_args *m);
 
 /*
  * What rmcp run and rmcp env share (rmcp env prints what rmcp run applies): the device mode,

@@ -168,23 +168,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (json_flag)
 		fmt = FMT_JSON;
-	if (o.sysroot) {
-		bool ok = rmcp_check_dir("doctor", "--sysroot", o.sysroot) == 0;
-		if (ok && access(o.sysroot, R_OK | X_OK) != 0) {
-			rmcp_error("doctor", "--sysroot %s: %s", o.sysroot, strerror(errno));
-			ok = false;
-		}
-		if (!ok) {
-			status = RMCP_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (o.dmesg_file && access(o.dmesg_file, R_OK) != 0) {
-		rmcp_error("doctor", "--dmesg %s: %s", o.dmesg_file, strerror(errno));
-		status = RMCP_EXIT_USAGE;
-		goto out;
-	}
-	if (rmcp_check_machine_paths("doctor", o.sysroot, &m.torch, &m.python) < 0) {
+	if (rmcp_machine_args_check("doctor", &m) < 0) {
 		status = RMCP_EXIT_USAGE;
 		goto out;
 	}

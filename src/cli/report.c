@@ -247,12 +247,8 @@ int cmd_report(int argc, char **argv)
 	}
 	o.sysroot = m.sysroot;
 	o.dmesg_file = m.dmesg_file;
-	if (o.sysroot && rmcp_check_dir("report", "--sysroot", o.sysroot) < 0)
+	if (rmcp_machine_args_check("report", &m) < 0)
 		goto out;
-	if (o.dmesg_file && access(o.dmesg_file, R_OK) != 0) {
-		rmcp_error("report", "--dmesg %s: %s", o.dmesg_file, strerror(errno));
-		goto out;
-	}
 	char cache[4096];
 	o.cache_dir = !no_cache && rmcp_cache_default_dir(environ, cache, sizeof(cache)) == 0 ? cache : NULL;
 	o.torch_dirs = m.torch.v;

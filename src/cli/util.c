@@ -257,6 +257,23 @@ int rmcp_machine_arg(const char *cmd, struct rmcp_machine_args *m, int opt, cons
 	}
 }
 
+int rmcp_machine_args_check(const char *cmd, struct rmcp_machine_args *m)
+{
+	if (m->sysroot) {
+		if (rmcp_check_dir(cmd, "--sysroot", m->sysroot) < 0)
+			return -1;
+		if (access(m->sysroot, R_OK | X_OK) != 0) {
+			rmcp_error(cmd, "--sysroot %s: %s", m->sysroot, strerror(errno));
+			return -1;
+		}
+	}
+	if (m->dmesg_file && access(m->dmesg_file, R_OK) != 0) {
+		rmcp_error(cmd, "--dmesg %s: %s", m->dmesg_file, strerror(errno));
+		return -1;
+	}
+	return rmcp_check_machine_paths(cmd, m->sysroot, &m->torch, &m->python) < 0 ? -1 : 0;
+}
+
 void rmcp_machine_args_release(struct rmcp_machine_args *m)
 {
 	rmcp_strlist_free(&m->torch);

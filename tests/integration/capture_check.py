@@ -180,6 +180,13 @@ report("/home/alex/" in text, "report without --redact shows the home path")
 p = run(["report", "--no-cache", "--redact", "--sysroot", sysroot])
 report(p.returncode == 0 and "alex" not in p.stdout and "`~/.local/lib/python3.11/site-packages/torch`" in p.stdout,
        "report --redact: no user name, home shown as ~", p.stdout)
+# Paths name the examined machine: a --python or --torch missing under --sysroot is a usage
+# error in report and capture as in doctor, never a report of another machine.
+for cmd in (["report"], ["capture", os.path.join(tempfile.gettempdir(), "rmcp-never-written.tar.gz")]):
+    p = run(cmd + ["--sysroot", sysroot, "--python", "/nonexistent/bin/python3"])
+    report(p.returncode == 2 and "not found under --sysroot" in p.stderr,
+           f"{cmd[0]} --python missing under --sysroot: exit 2 and says where it looked",
+           f"exit {p.returncode}\n{p.stderr}")
 p = run(["--version"])
 lines = p.stdout.splitlines()
 feats = {l.split()[0]: l.split()[1] for l in lines if l.startswith("  ") and l.split()[1] in ("yes", "no")}
