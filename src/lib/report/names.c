@@ -233,7 +233,7 @@ static int sanitize_object(struct json_object *o)
 	struct pending {
 		char *key;
 		struct json_object *raw;
-	} *todo = NULL;
+	} *deferred = NULL;
 	size_t n = 0;
 	int err = 0;
 	json_object_object_foreach(o, key, val) {
@@ -248,25 +248,25 @@ static int sanitize_object(struct json_object *o)
 			err = sanitize_object(val);
 		if (!raw)
 			continue;
-		struct pending *t = realloc(todo, (n + 1) * sizeof(*t));
+		struct pending *t = realloc(deferred, (n + 1) * sizeof(*t));
 		if (!t || !(t[n].key = strdup(key))) {
 			if (t)
-				todo = t;
+				deferred = t;
 			json_object_put(raw);
 			err = -ENOMEM;
 			break;
 		}
-		todo = t;
+		deferred = t;
 		t[n++].raw = raw;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!err)
-			err = add_raw(o, todo[i].key, todo[i].raw);
+			err = add_raw(o, deferred[i].key, deferred[i].raw);
 		else
-			json_object_put(todo[i].raw);
-		free(todo[i].key);
+			json_object_put(deferred[i].raw);
+		free(deferred[i].key);
 	}
-	free(todo);
+	free(deferred);
 	return err;
 }
 
