@@ -36,13 +36,13 @@ def report(ok, what, detail=""):
         print(f"FAIL {what}\n{detail}")
 
 
-def run(args, preexec=None):
-    return subprocess.run([rmcp] + args, capture_output=True, text=True, env=ENV, preexec_fn=preexec)
+def run(args, preexec=None, exe=None):
+    return subprocess.run([exe or rmcp] + args, capture_output=True, text=True, env=ENV, preexec_fn=preexec)
 
 
-def doctor(sysroot, extra, preexec=None):
+def doctor(sysroot, extra, preexec=None, exe=None):
     args = ["doctor", "--json", "--no-cache"] + (["--sysroot", sysroot] if sysroot else []) + extra
-    p = run(args, preexec)
+    p = run(args, preexec, exe)
     if p.returncode not in (0, 1, 3):
         return None, f"rmcp {' '.join(args)}: exit {p.returncode}\n{p.stderr}"
     doc = json.loads(p.stdout)
@@ -79,20 +79,26 @@ def round_trip(name, sysroot, extra, max_bytes=None, preexec=None):
     try:
         os.chmod(work, 0o755)
         tgz = os.path.join(work, name + ".tar.gz")
-        before, err = doctor(sysroot, extra, preexec)
+        # A user dropped to by preexec may not reach the build tree (a clone under a 0700
+        # mktemp -d): run a copy of rmcp from the work directory it can read.
+        exe = None
+        if preexec:
+            exe = os.path.join(work, "rmcp")
+            shutil.copy2(rmcp, exe)
+        before, err = doctor(sysroot, extra, preexec, exe)
         if before is None:
             report(False, f"{name}: doctor on the original", err)
             return None
         args = ["capture"] + (["--sysroot", sysroot] if sysroot else []) + extra + [tgz]
         if preexec:
             os.chmod(work, 0o777)
-        p = run(args, preexec)
+        p = run(args, preexec, exe)
         if p.returncode != 0:
             report(False, f"{name}: capture", f"exit {p.returncode}\n{p.stdout}{p.stderr}")
             return None
         size = os.path.getsize(tgz)
         tree = unpack(tgz, os.path.join(work, "unpacked"))
-        after, err = doctor(tree, extra, preexec)
+        after, err = doctor(tree, extra, preexec, exe)
         if after is None:
             report(False, f"{name}: doctor on the capture", err)
             return None
