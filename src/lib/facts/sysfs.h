@@ -222,6 +222,9 @@ const char *rmcp_machine_param(const struct rmcp_machine *m, const char *name);
 
 /* Text for a state, for messages and JSON ("ok", "absent", "denied", ...). */
 const char *rmcp_fact_state_name(enum rmcp_fact_state s);
+/* The state a read's result gives: 0 (or more) ok, -ENOENT/-ENOTDIR absent, -EPERM/-EACCES
+ * denied, any other -errno error. */
+enum rmcp_fact_state rmcp_state_from_rc(int rc);
 
 /*
  * Look a (device, revision) pair up in amdgpu.ids text, as libdrm amdgpu_asic_id.c

@@ -11,9 +11,6 @@
 
 #include "sysfs.h"
 
-/* Map -errno to a fact state. */
-enum rmcp_fact_state rmcp_state_from_rc(int rc);
-
 /* Copy at most cap-1 bytes of s (len bytes), trimming surrounding whitespace; NUL-terminate. */
 void rmcp_copy_trimmed(char *dst, size_t cap, const char *s, size_t len);
 

@@ -216,18 +216,6 @@ static void dev_files(struct rmcp_capture *c)
 	free(devstat);
 }
 
-/* The fact state an errno gives (as the machine reader maps it). */
-static enum rmcp_fact_state state_of(int rc)
-{
-	if (rc == 0)
-		return RMCP_FACT_OK;
-	if (rc == -ENOENT || rc == -ENOTDIR)
-		return RMCP_FACT_ABSENT;
-	if (rc == -EPERM || rc == -EACCES)
-		return RMCP_FACT_DENIED;
-	return RMCP_FACT_ERROR;
-}
-
 /* ---- the kernel log: only the lines that matter (amdgpu, KFD, DRM, what the doctor classifies) */
 
 struct logbuf {
@@ -303,7 +291,8 @@ static void kernel_log(struct rmcp_capture *c, const struct rmcp_capture_opts *o
 		return;
 	}
 	c->st->log_lines = b.lines;
-	snprintf(c->st->kernel_log, sizeof(c->st->kernel_log), "%s", rmcp_fact_state_name(state_of(rc)));
+	snprintf(c->st->kernel_log, sizeof(c->st->kernel_log), "%s",
+		 rmcp_fact_state_name(rmcp_state_from_rc(rc)));
 	if (rc == 0) {
 		capture_add(c, "/var/log/dmesg", RMCP_CAP_FILE, 0644, b.text ? b.text : "", b.len);
 	} else if (c->root[0] && rc == -ENOENT) {
@@ -312,7 +301,7 @@ static void kernel_log(struct rmcp_capture *c, const struct rmcp_capture_opts *o
 		snprintf(c->st->kernel_log, sizeof(c->st->kernel_log), "%s", rmcp_fact_state_name(m->kernel_log));
 	} else {
 		char state[320];
-		snprintf(state, sizeof(state), "%s\n%s\n", rmcp_fact_state_name(state_of(rc)),
+		snprintf(state, sizeof(state), "%s\n%s\n", rmcp_fact_state_name(rmcp_state_from_rc(rc)),
 			 why[0] ? why : strerror(-rc));
 		capture_add_text(c, "/rmcp-snapshot/kernel-log", state);
 	}
