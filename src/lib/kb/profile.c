@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The run/env profile: data/profiles.tsv rules over the doctor's findings (profile.h). */
-#include "profile.h"
+/* The run/env profile: data/profiles.tsv rules over the doctor's findings (profile.h); the
+ * environment it changes, and applying it to the user's, is profile_env.c. */
+#include "profile_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -91,128 +92,6 @@ int rmcp_shell_parse(const char *s, enum rmcp_shell *out)
 	return 0;
 }
 
-/* ---- a growable environment (NAME=value strings) ---- */
-
-struct envv {
-	char **v;
-	size_t n, cap;
-};
-
-static void envv_free(struct envv *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
-	e->v = NULL;
-	e->n = e->cap = 0;
-}
-
-static int envv_push(struct envv *e, char *s)
-{
-	if (e->n + 2 > e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 64;
-		char **v = realloc(e->v, cap * sizeof(*v));
-		if (!v) {
-			free(s);
-			return -ENOMEM;
-		}
-		e->v = v;
-		e->cap = cap;
-	}
-	e->v[e->n++] = s;
-	e->v[e->n] = NULL;
-	return 0;
-}
-
-static int envv_from(struct envv *e, char *const *envp)
-{
-	memset(e, 0, sizeof(*e));
-	if (envv_push(e, NULL) < 0)	/* room for the terminator even when envp is empty */
-		return -ENOMEM;
-	e->n = 0;
-	for (size_t i = 0; envp && envp[i]; i++) {
-		char *s = strdup(envp[i]);
-		if (!s || envv_push(e, s) < 0) {
-			envv_free(e);
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-static bool env_entry_is(const char *entry, const char *name)
-{
-	size_t n = strlen(name);
-	return strncmp(entry, name, n) == 0 && entry[n] == '=';
-}
-
-static const char *envv_get(const struct envv *e, const char *name)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (env_entry_is(e->v[i], name))
-			return e->v[i] + strlen(name) + 1;
-	return NULL;
-}
-
-static void envv_unset(struct envv *e, const char *name)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < e->n; i++) {
-		if (env_entry_is(e->v[i], name))
-			free(e->v[i]);
-		else
-			e->v[k++] = e->v[i];
-	}
-	e->n = k;
-	e->v[k] = NULL;
-}
-
-static int envv_set(struct envv *e, const char *name, const char *value)
-{
-	size_t len = strlen(name) + strlen(value) + 2;
-	char *s = malloc(len);
-	if (!s)
-		return -ENOMEM;
-	snprintf(s, len, "%s=%s", name, value);
-	for (size_t i = 0; i < e->n; i++)
-		if (env_entry_is(e->v[i], name)) {
-			free(e->v[i]);
-			e->v[i] = s;
-			return 0;
-		}
-	return envv_push(e, s);
-}
-
-void rmcp_envp_free(char **envp)
-{
-	for (size_t i = 0; envp && envp[i]; i++)
-		free(envp[i]);
-	free(envp);
-}
-
-static int envv_apply(struct envv *e, const struct rmcp_profile_var *v)
-{
-	if (v->op == RMCP_PROFILE_UNSET) {
-		envv_unset(e, v->name);
-		return 0;
-	}
-	return envv_set(e, v->name, v->value);
-}
-
-int rmcp_profile_apply(const struct rmcp_profile *p, char *const *envp, char ***out)
-{
-	struct envv e;
-	int rc = envv_from(&e, envp);
-	for (size_t i = 0; rc == 0 && i < p->n_vars; i++)
-		rc = envv_apply(&e, &p->vars[i]);
-	if (rc < 0) {
-		envv_free(&e);
-		return rc;
-	}
-	*out = e.v;
-	return 0;
-}
-
 /* ---- the profile's variables ---- */
 
 static void one_line(char *dst, size_t cap, const char *src)
@@ -255,7 +134,7 @@ static struct rmcp_profile_var *profile_put(struct rmcp_profile *p, const char *
 struct build {
 	const struct rmcp_profile_opts *o;
 	struct rmcp_profile *p;
-	struct envv env;		/* the user's environment with the profile so far */
+	struct profile_env env;		/* the user's environment with the profile so far */
 	struct rmcp_diagnosis *d;	/* the diagnosis the current stage reads */
 	bool changed;			/* env changed since d was made */
 	int rc;
@@ -268,11 +147,11 @@ static void put_and_apply(struct build *b, const char *name, enum rmcp_profile_o
 	const struct rmcp_profile_var *v = profile_put(b->p, name, op, value, rule, why, evidence, gpu);
 	if (!v)
 		return;
-	const char *now = envv_get(&b->env, name);
+	const char *now = profile_env_get(&b->env, name);
 	bool same = op == RMCP_PROFILE_UNSET ? now == NULL : now && strcmp(now, v->value) == 0;
 	if (!same)
 		b->changed = true;
-	int rc = envv_apply(&b->env, v);
+	int rc = profile_env_apply(&b->env, v);
 	if (rc < 0)
 		b->rc = rc;
 }
@@ -488,7 +367,7 @@ static void add_preload(struct build *b)
 	if (strcmp(guard, "off") == 0 || !o->preload || !*o->preload)
 		return;
 	char value[RMCP_PROFILE_VALUE_MAX];
-	const char *old = envv_get(&b->env, "LD_PRELOAD");
+	const char *old = profile_env_get(&b->env, "LD_PRELOAD");
 	/* ld.so takes colon- or space-separated names; keep the user's, ours first. */
 	bool present = false;
 	if (old) {
@@ -579,7 +458,7 @@ int rmcp_profile_build_gpu(const struct rmcp_profile_opts *o, struct rmcp_profil
 	memset(p, 0, sizeof(*p));
 	p->kind = RMCP_PROFILE_GPU;
 	struct build b = { .o = o, .p = p };
-	int rc = envv_from(&b.env, o->envp);
+	int rc = profile_env_from(&b.env, o->envp);
 	if (rc < 0)
 		return rmcp_err_set(err, rc, "out of memory");
 	static const enum rmcp_profile_stage stages[] = { RMCP_STAGE_CLEAN, RMCP_STAGE_FIX,
@@ -614,7 +493,7 @@ int rmcp_profile_build_gpu(const struct rmcp_profile_opts *o, struct rmcp_profil
 		 p->n_gpus ? "this machine's GPUs" : "this machine (no AMD GPU found)");
 out:
 	diagnosis_free(b.d);
-	envv_free(&b.env);
+	profile_env_free(&b.env);
 	return rc;
 }
 
