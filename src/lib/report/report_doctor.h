@@ -2,7 +2,7 @@
 /*
  * Renderers for `rmcp doctor`: text for people (verdict first, then GPUs, software,
  * findings), JSON (docs/doctor.schema.json) and the Prometheus text exposition format for
- * node_exporter's textfile collector. They never read the machine.
+ * node_exporter's textfile collector (report_doctor_prom.c). They never read the machine.
  */
 #ifndef RMCP_REPORT_DOCTOR_H
 #define RMCP_REPORT_DOCTOR_H
