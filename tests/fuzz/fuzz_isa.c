@@ -60,18 +60,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k.wave64 = data[size - 1] & 4;
 		k.wgp_mode = data[size - 1] & 8;
 		uint8_t *code = malloc(size - 1);
-		if (code) {
+		struct rmcp_isa_rec *rec = malloc(((size - 1) / 4 + 1) * sizeof(*rec));
+		if (code && rec) {
 			memcpy(code, data, size - 1);
-			if (rmcp_isa_hz_kernel(hz, code, size - 1, k.addr, &k) == 0) {
+			/* The walk's records (what rmcp_isa_check hands the detectors) ... */
+			struct rmcp_isa_kernel w = k;
+			size_t nrec = 0;
+			rmcp_isa_fast_walk(fast, code, size - 1, k.addr, &w, NULL, NULL, rec, &nrec);
+			if (nrec > (size - 1) / 4)
+				abort();
+			if (rmcp_isa_hz_kernel(hz, code, size - 1, k.addr, &w, rec, nrec) < 0)
+				w.n_hazards = UINT64_MAX;
+			rmcp_isa_hz_forget(hz);	/* judge the same bytes again, not from memory */
+			/* ... and the detectors' own decode must find the same. */
+			if (rmcp_isa_hz_kernel(hz, code, size - 1, k.addr, &k, NULL, 0) == 0) {
 				uint64_t sum = 0;
 				for (int c = 0; c < RMCP_ISA_HZ_NCLASSES; c++)
 					sum += k.n_by_class[c];
 				if (sum != k.n_hazards || k.n_possible > k.n_hazards || (k.n_hazards && !k.has_hazard) ||
 				    (k.has_hazard && (k.hazard.addr < k.addr || k.hazard.addr >= k.addr + k.size)))
 					abort();
+				if (w.n_hazards != UINT64_MAX &&
+				    (w.n_hazards != k.n_hazards || w.n_possible != k.n_possible ||
+				     memcmp(w.n_by_class, k.n_by_class, sizeof(k.n_by_class)) != 0))
+					abort();
+				/* The same bytes at another address come from memory, moved with them. */
+				struct rmcp_isa_kernel again = k;
+				memset(&again.n_hazards, 0, sizeof(again) - offsetof(struct rmcp_isa_kernel, n_hazards));
+				again.addr = k.addr + 0x100;
+				if (rmcp_isa_hz_kernel(hz, code, size - 1, again.addr, &again, NULL, 0) == 0 &&
+				    (again.n_hazards != k.n_hazards || again.n_possible != k.n_possible ||
+				     memcmp(again.first_by_class, k.first_by_class, sizeof(k.first_by_class)) != 0 ||
+				     again.has_hazard != k.has_hazard ||
+				     (k.has_hazard && again.hazard.addr != k.hazard.addr + 0x100)))
+					abort();
 			}
-			free(code);
 		}
+		rmcp_isa_hz_forget(hz);	/* code goes away */
+		free(rec);
+		free(code);
 	}
 	free(copy);
 	return 0;

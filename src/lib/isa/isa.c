@@ -313,6 +313,8 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 		goto done;
 	}
 	const uint8_t *bytes = codeobj;
+	struct rmcp_isa_rec *rec = NULL;	/* the walk's records for the detectors */
+	size_t reccap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct rmcp_isa_kernel *k = &out->kernels[out->n_kernels++];
 		const struct rmcp_isa_range *r = &ranges[i];
@@ -323,18 +325,29 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 		k->wgp_mode = r->wgp_mode;
 		k->addr = r->addr;
 		k->size = r->size;
-		if (fast)
-			rmcp_isa_fast_walk(fast, bytes + r->off, r->size, r->addr, k, lazy_ask, &lo);
-		else
+		const struct rmcp_isa_rec *recs = NULL;
+		size_t nrec = 0;
+		if (fast && hz && r->size / 4 + 1 > reccap) {
+			free(rec);
+			reccap = r->size / 4 + 1;
+			if (!(rec = malloc(reccap * sizeof(*rec))))
+				reccap = 0;	/* the detectors decode for themselves */
+		}
+		if (fast) {
+			rmcp_isa_fast_walk(fast, bytes + r->off, r->size, r->addr, k, lazy_ask, &lo,
+					   hz ? rec : NULL, &nrec);
+			recs = hz ? rec : NULL;
+		} else
 			rmcp_isa_oracle_walk(lo.o, bytes + r->off, r->size, r->addr, k);
 		if (fast && (flags & RMCP_ISA_CROSSCHECK))
 			crosscheck(fast, lo.o, bytes + r->off, r->size, r->addr, out);
 		if (k->has_first)
 			fill_text(k, fast, &lo, !(flags & RMCP_ISA_NO_TEXT));
-		if (hz && (rc = rmcp_isa_hz_kernel(hz, bytes + r->off, r->size, r->addr, k)) < 0) {
+		if (hz && (rc = rmcp_isa_hz_kernel(hz, bytes + r->off, r->size, r->addr, k, recs, nrec)) < 0) {
 			for (size_t j = 0; j < out->n_kernels; j++)
 				ranges[j].name = NULL;	/* owned by the report, released below */
 			rmcp_isa_ranges_free(ranges, n);
+			free(rec);
 			rc = rmcp_err_set(err, rc, "out of memory");
 			goto done;
 		}
@@ -352,6 +365,7 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 		if (k->verdict > out->verdict)
 			out->verdict = k->verdict;
 	}
+	free(rec);
 	for (size_t i = 0; i < n; i++)
 		ranges[i].name = NULL;	/* now owned by the report */
 	rmcp_isa_ranges_free(ranges, n);

@@ -140,22 +140,21 @@ static enum rmcp_isa_insn_kind kind_of(uint8_t v)
 	}
 }
 
-/* One instruction: length and verdict. */
-static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
-				uint32_t *len)
+/* One instruction: length and verdict; *s: its split (avail >= 4). */
+static inline uint8_t fast_split_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
+				      uint32_t *len, struct rmcp_g10_split *s)
 {
 	uint32_t w0 = rmcp_le32(p), w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
-	struct rmcp_g10_split s;
-	rmcp_g10_split(w0, w1, &s);
-	size_t gkey = (size_t)rmcp_g10_fmt_base[s.fmt] + s.key;
+	rmcp_g10_split(w0, w1, s);
+	size_t gkey = (size_t)rmcp_g10_fmt_base[s->fmt] + s->key;
 	uint8_t b = f->prep[gkey], v = b & P_VERDICT;
-	uint32_t n = 4u * s.words + 4u * s.nsa + ((b & P_KLIT) ? 4u : 0u);
-	for (unsigned i = 0; i < s.nsrc; i++)
-		if ((b >> (P_LIT_SHIFT + i) & 1) && s.src[i] == RMCP_G10_SRC_LITERAL) {
+	uint32_t n = 4u * s->words + 4u * s->nsa + ((b & P_KLIT) ? 4u : 0u);
+	for (unsigned i = 0; i < s->nsrc; i++)
+		if ((b >> (P_LIT_SHIFT + i) & 1) && s->src[i] == RMCP_G10_SRC_LITERAL) {
 			n += 4;
 			break;
 		}
-	if (v == RMCP_G10_UNDECODABLE || n > avail || rmcp_g10_llvm_unsafe(&s, w1)) {
+	if (v == RMCP_G10_UNDECODABLE || n > avail || rmcp_g10_llvm_unsafe(s, w1)) {
 		*len = 4;
 		return RMCP_G10_UNDECODABLE;
 	}
@@ -163,6 +162,27 @@ static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p,
 	if (b & P_SUB)
 		v = sub_verdict(f, gkey, w0, w1, v);
 	return v;
+}
+
+static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
+				uint32_t *len)
+{
+	struct rmcp_g10_split s;
+	return fast_split_step(f, p, avail, len, &s);
+}
+
+uint32_t rmcp_isa_fast_decode(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
+			      struct rmcp_g10_split *s, bool *decodes)
+{
+	uint32_t len = 4;
+	uint8_t v = fast_split_step(f, p, avail, &len, s);
+	*decodes = v != RMCP_G10_UNDECODABLE;
+	return v == RMCP_G10_ASK_ORACLE ? 4 : len;
+}
+
+unsigned rmcp_isa_fast_code_class(const struct rmcp_isa_fast *f)
+{
+	return f->c;
 }
 
 void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
@@ -179,19 +199,21 @@ void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 }
 
 void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size,
-			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx)
+			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx,
+			struct rmcp_isa_rec *rec, size_t *nrec)
 {
-	size_t off = 0;
+	size_t off = 0, nr = 0;
 	/* Instructions are dword-granular; a trailing partial dword is one undecodable. */
 	while (off < size) {
 		size_t avail = size - off;
 		struct rmcp_isa_step st = { .len = 4, .kind = RMCP_ISA_INSN_UNKNOWN };
+		struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
 		uint8_t v;
 		if (avail < 4) {
 			st.len = (uint32_t)avail;
 			v = RMCP_G10_UNDECODABLE;
 		} else {
-			v = fast_step(f, p + off, avail, &st.len);
+			v = fast_split_step(f, p + off, avail, &st.len, &s);
 		}
 		k->n_insns++;
 		if (v != RMCP_G10_OK) {
@@ -208,8 +230,23 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 			if (st.bad)
 				rmcp_isa_note(k, p + off, avail, addr + off, &st);
 		}
+		if (rec && avail >= 4) {
+			/* The length the walk advances by (LLVM's, for a key left to it). */
+			struct rmcp_isa_rec *r = &rec[nr++];
+			uint32_t len = st.len & ~3u;
+			if (len < 4 || len > 252)
+				len = 4;
+			r->off = (uint32_t)off;
+			r->gkey = (uint16_t)(rmcp_g10_fmt_base[s.fmt] + s.key);
+			r->len = (uint8_t)len;
+			r->fmt = (uint8_t)s.fmt;
+			r->lit_at = (uint8_t)(4u * s.words + 4u * s.nsa);
+			r->decodes = v != RMCP_G10_UNDECODABLE;
+		}
 		off += st.len;
 	}
+	if (nrec)
+		*nrec = nr;
 }
 
 const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,

@@ -55,9 +55,35 @@ struct hz_key {
 	uint8_t alu;		/* enum hz_alu */
 };
 
+/* Scratch memory for one kernel's analysis: bump allocation, all of it released at once
+ * when the next kernel starts. It lives as long as the detectors (one code object), so
+ * after the first kernels no analysis calls malloc and its memory is warm in the cache. */
+struct hz_chunk;
+struct hz_arena {
+	struct hz_chunk *head;	/* newest first; after a reset, at most one */
+};
+
+/* A kernel already judged in this code object, by the hash of its bytes (isa_hazard.c):
+ * template instantiations often compile to the same code, and branches are pc-relative,
+ * so the same bytes give the same hazards at the same offsets. */
+struct hz_memo {
+	uint64_t hash;		/* 0: empty slot */
+	const uint8_t *p;	/* its bytes (the code object outlives the detectors) */
+	size_t size;
+	bool wave64, wgp;
+	uint64_t n_hazards, n_possible;
+	uint32_t n_by_class[RMCP_ISA_HZ_NCLASSES], first_by_class[RMCP_ISA_HZ_NCLASSES];
+	bool has_hazard;
+	struct rmcp_isa_hazard hazard;	/* addresses relative to the kernel */
+};
+
 struct rmcp_isa_hz {
 	const struct rmcp_isa_fast *fast;
-	struct hz_key *keys;	/* [global key] */
+	struct hz_arena arena;
+	struct hz_memo *memo;	/* open addressing, capacity a power of two, at most half full */
+	size_t nmemo, capmemo;
+	const struct hz_key *keys;	/* [global key]: shared per code class (isa_hazard_keys.c) */
+	struct hz_key *owned;		/* keys, when not shared */
 	size_t nkeys;
 };
 
@@ -67,6 +93,39 @@ struct hz_insn {
 	uint16_t gkey;
 	uint8_t len, fmt, width, alu;
 	uint32_t blk;
+	uint32_t tgt;			/* HK_BRANCH: target instruction, or UINT32_MAX */
+};
+
+/* Register sets over the 128 scalar operand codes (s0..s105, vcc, ttmp, m0, null, exec). */
+struct hz_regs {
+	uint64_t m[2];
+};
+
+/* What an instruction does for the pattern searches, worked out once per instruction
+ * (isa_hazard.c) so the forward filter and the backward searches only test bits. */
+enum {
+	FX_VTS_GEN = 1u << 0,	/* vector memory/DS/FLAT: `reads` are its SGPR reads */
+	FX_VTS_EXP = 1u << 1,	/* ends a vmem-to-scalar-write window */
+	FX_STV_GEN = 1u << 2,	/* SMEM: `reads` are its SGPR reads */
+	FX_STV_EXP = 1u << 3,	/* ends a smem-to-vector-write window */
+	FX_CX_HIT = 1u << 4,	/* vcmpx-exec-war: reads EXEC (the earlier half) */
+	FX_CX_EXP = 1u << 5,
+	FX_PERM_SET = 1u << 6,	/* a compare that writes EXEC */
+	FX_PERM_EXP = 1u << 7,	/* a VALU other than v_nop */
+	FX_SCALAR = 1u << 8,	/* SALU/SMEM: `defs` are its explicit SGPR definitions */
+	FX_VSDEF = 1u << 9,	/* VALU writing an SGPR: `defs` as fixSMEMtoVectorWriteHazards picks */
+	FX_DEF_EXEC = 1u << 10,	/* FX_VSDEF and `defs` include EXEC */
+	FX_PERMLANE = 1u << 11,
+	FX_LDS1 = 1u << 12,	/* lds-branch-vmem-war types: 1 DS, 2 VMEM/FLAT global/scratch */
+	FX_LDS2 = 1u << 13,
+	FX_VSCNT0 = 1u << 14,	/* s_waitcnt_vscnt null, 0 */
+	FX_LOCAL = 1u << 15,	/* a single-instruction check applies (nsa, clause, offsets, ...) */
+	FX_BRANCH = 1u << 16,	/* HK_BRANCH */
+};
+
+struct hz_fx {
+	struct hz_regs reads, defs;
+	uint32_t e;		/* FX_* */
 };
 
 struct hz_blk {
@@ -76,10 +135,13 @@ struct hz_blk {
 
 struct hz_ctx {
 	const struct rmcp_isa_hz *h;
+	struct hz_arena *arena;
 	const uint8_t *p;
 	uint64_t addr;
 	bool wave64, wgp;
 	struct hz_insn *in;
+	struct hz_fx *fx;		/* [n], filled by isa_hazard.c before any search */
+	uint32_t *flist, *fbeg;		/* the forward filter's instructions; fbeg[b]: block b's first */
 	size_t n;
 	struct hz_blk *b;
 	size_t nb;
@@ -92,19 +154,30 @@ struct hz_ctx {
 	struct rmcp_isa_kernel *k;
 };
 
-/* Register sets over the 128 scalar operand codes (s0..s105, vcc, ttmp, m0, null, exec). */
-struct hz_regs {
-	uint64_t m[2];
-};
-
 #define HZ_VCC_LO 106
 #define HZ_M0 124
 #define HZ_NULL 125
 #define HZ_EXEC_LO 126
 
-/* Build instructions, blocks, predecessors (isa_hazard_cfg.c). 0 or -ENOMEM. */
-int rmcp_hz_build(struct hz_ctx *c);
-void rmcp_hz_free(struct hz_ctx *c);
+/* n bytes of the current kernel's scratch, 16-byte aligned, uninitialised (zeroed:
+ * rmcp_hz_zalloc); NULL when out of memory. Freed by rmcp_hz_arena_reset. */
+void *rmcp_hz_alloc(struct hz_ctx *c, size_t n);
+void *rmcp_hz_zalloc(struct hz_ctx *c, size_t n);
+/* Start a kernel: forget every allocation, keeping (one block of) the memory. */
+void rmcp_hz_arena_reset(struct hz_arena *a);
+void rmcp_hz_arena_release(struct hz_arena *a);
+
+/* Build instructions (from the fast walk's records, or decoded here if rec is NULL),
+ * blocks, predecessors (isa_hazard_cfg.c). 0 or -ENOMEM. */
+int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec);
+
+/* Forward dataflow over the blocks (isa_hazard_cfg.c): step(c, b, arg) recomputes block b
+ * from its predecessors' outputs and returns whether b's output changed. Blocks are
+ * stepped in address order, and again only once a predecessor's output has changed since
+ * the block was last stepped (a loop-free kernel takes one pass). Returns 0 at a fixed
+ * point, 1 if none was reached within `rounds` passes, -ENOMEM. */
+typedef bool (*hz_step_fn)(struct hz_ctx *c, size_t b, void *arg);
+int rmcp_hz_fixpoint(struct hz_ctx *c, uint32_t rounds, hz_step_fn step, void *arg);
 
 /* LLVM's ::getWaitStatesSince(IsHazard, MI, IsExpired) over predecessors: does some path
  * back from instruction `from` reach a HIT before an EXPIRE? *hit: that instruction.

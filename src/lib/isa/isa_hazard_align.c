@@ -39,22 +39,6 @@ static uint8_t cap(unsigned v)
 	return (uint8_t)(v > 32 ? 32 : v);
 }
 
-/* Trailing zeros of a 9-bit source operand (SALU's 8-bit codes are the same below 256). */
-static uint8_t src_tz(const uint8_t *st, uint32_t code, uint32_t lit)
-{
-	if (code < NS)
-		return st[NV + code];
-	if (code >= 256)
-		return st[code - 256];
-	if (code >= 128 && code <= 192)
-		return ctz32(code - 128);
-	if (code >= 193 && code <= 208)
-		return ctz32((uint32_t)-(int32_t)(code - 192));
-	if (code == 255)
-		return ctz32(lit);
-	return 0;
-}
-
 /* Constant value of a source (shift amounts); false if not a constant. */
 static bool src_val(uint32_t code, uint32_t lit, uint32_t *v)
 {
@@ -67,9 +51,62 @@ static bool src_val(uint32_t code, uint32_t lit, uint32_t *v)
 	return true;
 }
 
-static uint8_t alu(uint8_t kind, const uint8_t *st, const uint32_t *s, uint32_t lit)
+/*
+ * Only registers that can reach a wide DS address matter: the slice. A register is tracked
+ * when it is such an address, or a source of an instruction that writes a tracked register
+ * (closed over the whole kernel, ignoring control flow, so it is a superset). The state
+ * holds tracked registers only, and a block steps only through instructions that write a
+ * tracked register or read a wide DS address; the others cannot change what is reported.
+ */
+#define UNTRACKED 0xffffu
+
+struct align {
+	uint16_t map[NST];	/* register -> state index, or UNTRACKED */
+	size_t m;		/* tracked registers */
+	uint32_t *rel, *relb;	/* relevant instructions; relb[b]..relb[b+1] those of block b */
+	struct effect *eff;	/* [n] what each instruction writes */
+	uint32_t *use;		/* instructions whose result alu() computes */
+	uint8_t *outs;		/* [nb * m] */
+	uint8_t *out;		/* the caller's: trailing zeros of each wide DS address */
+};
+
+static uint8_t get(const struct align *a, const uint8_t *st, uint32_t reg)
 {
-	uint8_t a = src_tz(st, s[0], lit), b = src_tz(st, s[1], lit), d = src_tz(st, s[2], lit);
+	uint16_t x = a->map[reg];
+	return x == UNTRACKED ? 0 : st[x];
+}
+
+static void set(const struct align *a, uint8_t *st, uint32_t reg, uint8_t v)
+{
+	uint16_t x = a->map[reg];
+	if (x != UNTRACKED)
+		st[x] = v;
+}
+
+/* Register (state numbering) of a 9-bit source operand, or NST for a constant. */
+static uint32_t src_reg(uint32_t code)
+{
+	return code < NS ? NV + code : code >= 256 ? code - 256 : NST;
+}
+
+/* Trailing zeros of a 9-bit source operand (SALU's 8-bit codes are the same below 256). */
+static uint8_t src_tz(const struct align *a, const uint8_t *st, uint32_t code, uint32_t lit)
+{
+	uint32_t r = src_reg(code);
+	if (r < NST)
+		return get(a, st, r);
+	if (code >= 128 && code <= 192)
+		return ctz32(code - 128);
+	if (code >= 193 && code <= 208)
+		return ctz32((uint32_t)-(int32_t)(code - 192));
+	if (code == 255)
+		return ctz32(lit);
+	return 0;
+}
+
+static uint8_t alu(const struct align *al, uint8_t kind, const uint8_t *st, const uint32_t *s, uint32_t lit)
+{
+	uint8_t a = src_tz(al, st, s[0], lit), b = src_tz(al, st, s[1], lit), d = src_tz(al, st, s[2], lit);
 	uint32_t k;
 	switch (kind) {
 	case HA_MOV:
@@ -108,15 +145,37 @@ static uint8_t alu(uint8_t kind, const uint8_t *st, const uint32_t *s, uint32_t 
 	}
 }
 
-static void kill(uint8_t *st, uint32_t lo, uint32_t n, uint32_t limit, uint32_t base)
-{
-	for (uint32_t i = lo; i < lo + n && i < limit; i++)
-		st[base + i] = 0;
-}
+/*
+ * What an instruction writes (up to two register ranges, state numbering) and, when it
+ * computes its result from operands (alu() applies), the source operand codes. Returns
+ * the number of ranges. One description shared by the slice and the transfer, so the two
+ * cannot disagree about which registers an instruction touches.
+ */
+struct effect {
+	uint16_t lo[2];		/* written ranges */
+	uint8_t n[2], nr;
+	bool uses;		/* dst takes alu() of s */
+	uint16_t dst;		/* the register alu() writes, or NST: all writes are zero */
+	uint16_t s[3];		/* alu()'s source codes (9-bit operand codes) */
+};
 
-static void transfer(const struct hz_insn *in, uint8_t *st)
+static void effect_of(const struct hz_insn *in, struct effect *e)
 {
-	uint32_t f = in->flags, w0 = in->w0, w1 = in->w1, s[3] = { 0, 0, 0 };
+	uint32_t f = in->flags, w0 = in->w0, w1 = in->w1;
+	unsigned nr = 0;
+	e->dst = NST;
+	e->uses = false;
+	e->s[0] = e->s[1] = e->s[2] = 0;
+	e->nr = 0;
+#define RANGE(l, cnt, limit, base)                                              \
+	do {                                                                     \
+		uint32_t l_ = (l), c_ = (cnt);                                   \
+		if (l_ < (limit)) {                                              \
+			e->lo[nr] = (uint16_t)((base) + l_);                     \
+			e->n[nr++] = (uint8_t)(l_ + c_ > (limit) ? (limit) - l_ : c_); \
+			e->nr = (uint8_t)nr;                                     \
+		}                                                                \
+	} while (0)
 	if (f & HK_VALU) {
 		bool e32 = true;
 		uint32_t vdst;
@@ -124,110 +183,185 @@ static void transfer(const struct hz_insn *in, uint8_t *st)
 			uint32_t s0 = w0 & 0x1ff;
 			e32 = s0 != 0xfa && s0 != 0xf9 && s0 != 0xe9 && s0 != 0xea;
 			vdst = (w0 >> 17) & 0xff;
-			s[0] = s0;
-			s[1] = 256 + ((w0 >> 9) & 0xff);
-			s[2] = 128;
+			e->s[0] = (uint16_t)s0;
+			e->s[1] = (uint16_t)(256 + ((w0 >> 9) & 0xff));
+			e->s[2] = 128;
 		} else if (in->fmt == RMCP_G10_VINTRP) {
-			st[(w0 >> 18) & 0xff] = 0;
+			RANGE((w0 >> 18) & 0xff, 1, NV, 0);
 			return;
 		} else {
 			vdst = w0 & 0xff;
-			s[0] = w1 & 0x1ff;
-			s[1] = (w1 >> 9) & 0x1ff;
-			s[2] = (w1 >> 18) & 0x1ff;
+			e->s[0] = (uint16_t)(w1 & 0x1ff);
+			e->s[1] = (uint16_t)((w1 >> 9) & 0x1ff);
+			e->s[2] = (uint16_t)((w1 >> 18) & 0x1ff);
 		}
 		if (f & HK_READLANE) {
-			kill(st, vdst, 1, NS, NV);
+			RANGE(vdst, 1, NS, NV);
 			return;
 		}
 		if (f & HK_VOP3B)
-			kill(st, (w0 >> 8) & 0x7f, 2, NS, NV);
+			RANGE((w0 >> 8) & 0x7f, 2, NS, NV);
 		if (f & (HK_CMP | HK_CMPX)) {
 			if (in->fmt == RMCP_G10_VOP3)
-				kill(st, vdst, 2, NS, NV);
+				RANGE(vdst, 2, NS, NV);
 			return;
 		}
-		uint8_t r = e32 || in->fmt == RMCP_G10_VOP3 ? alu(in->alu, st, s, in->lit) : 0;
-		if (f & HK_WIDE64)
-			r = 0;
-		st[vdst] = r;
-		if ((f & HK_WIDE64) && vdst + 1 < NV)
-			st[vdst + 1] = 0;
+		RANGE(vdst, (f & HK_WIDE64) ? 2 : 1, NV, 0);
+		if (!(f & HK_WIDE64) && (e32 || in->fmt == RMCP_G10_VOP3) && in->alu != HA_NONE) {
+			e->dst = (uint16_t)vdst;
+			e->uses = true;
+		}
 		return;
 	}
 	if ((f & HK_SALU) && (f & HK_SDEF)) {
 		uint32_t sdst = (w0 >> 16) & 0x7f;
-		uint8_t r = 0;
-		if (in->width == 1) {
-			if (in->alu == HA_MOVK)
-				r = ctz32((uint32_t)(int32_t)(int16_t)(w0 & 0xffff));
-			else if (in->fmt == RMCP_G10_SOP1 || in->fmt == RMCP_G10_SOP2) {
-				s[0] = w0 & 0xff;
-				s[1] = in->fmt == RMCP_G10_SOP2 ? (w0 >> 8) & 0xff : 128;
-				r = alu(in->alu, st, s, in->lit);
-			}
+		RANGE(sdst, in->width, NS, NV);
+		if (in->width == 1 && sdst < NS && in->alu != HA_NONE &&
+		    (in->alu == HA_MOVK || in->fmt == RMCP_G10_SOP1 || in->fmt == RMCP_G10_SOP2)) {
+			e->dst = (uint16_t)(NV + sdst);
+			e->uses = in->alu != HA_MOVK;
+			e->s[0] = (uint16_t)(w0 & 0xff);
+			e->s[1] = (uint16_t)(in->fmt == RMCP_G10_SOP2 ? (w0 >> 8) & 0xff : 128);
+			e->s[2] = 128;
 		}
-		kill(st, sdst, in->width, NS, NV);
-		if (sdst < NS)
-			st[NV + sdst] = r;
 		return;
 	}
 	if ((f & HK_SMEM) && (f & (HK_SDEF | HK_SMEM_ATOMIC))) {
-		kill(st, (w0 >> 6) & 0x7f, in->width, NS, NV);
+		RANGE((w0 >> 6) & 0x7f, in->width, NS, NV);
 		return;
 	}
 	if (f & HK_LOADS) {
 		uint32_t vd = (in->fmt == RMCP_G10_DS || in->fmt == RMCP_G10_FLAT) ? w1 >> 24 : (w1 >> 8) & 0xff;
-		kill(st, vd, 5, NV, 0);
+		RANGE(vd, 5, NV, 0);
 	}
+#undef RANGE
+}
+
+static bool wide_ds(const struct hz_insn *in)
+{
+	return (in->flags & HK_DS) && in->width;
+}
+
+static void transfer(const struct align *a, const struct hz_insn *in, const struct effect *e, uint8_t *st)
+{
+	uint8_t r = 0;
+	if (e->dst < NST && a->map[e->dst] != UNTRACKED) {
+		uint32_t s[3] = { e->s[0], e->s[1], e->s[2] };
+		if (in->alu == HA_MOVK)
+			r = ctz32((uint32_t)(int32_t)(int16_t)(in->w0 & 0xffff));
+		else
+			r = alu(a, in->alu, st, s, in->lit);
+	}
+	for (unsigned k = 0; k < e->nr; k++)
+		for (uint32_t i = 0; i < e->n[k]; i++)
+			set(a, st, e->lo[k] + i, 0);
+	if (e->dst < NST)
+		set(a, st, e->dst, r);
+}
+
+static bool track(struct align *a, uint32_t reg)
+{
+	if (reg >= NST || a->map[reg] != UNTRACKED)
+		return false;
+	a->map[reg] = 0;	/* numbered once the slice is closed */
+	return true;
+}
+
+/* The slice (struct align.map) and the relevant instructions per block, with what each
+ * writes (struct align.eff). 0 or -ENOMEM. */
+static int slice(struct hz_ctx *c, struct align *a)
+{
+	size_t nuse = 0;
+	a->eff = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(*a->eff));
+	a->use = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
+	a->rel = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
+	a->relb = rmcp_hz_alloc(c, (c->nb + 1) * sizeof(uint32_t));
+	if (!a->eff || !a->use || !a->rel || !a->relb)
+		return -ENOMEM;
+	for (size_t r = 0; r < NST; r++)
+		a->map[r] = UNTRACKED;
+	for (size_t i = 0; i < c->n; i++) {
+		effect_of(&c->in[i], &a->eff[i]);
+		if (a->eff[i].uses)
+			a->use[nuse++] = (uint32_t)i;
+		if (wide_ds(&c->in[i]))
+			track(a, c->in[i].w1 & 0xff);
+	}
+	/* Close over "dst tracked -> its sources tracked", backwards (uses follow defs, so
+	 * one pass usually suffices; the next confirms). */
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t j = nuse; j-- > 0;) {
+			const struct effect *e = &a->eff[a->use[j]];
+			if (a->map[e->dst] == UNTRACKED)
+				continue;
+			for (int k = 0; k < 3; k++)
+				grew |= track(a, src_reg(e->s[k]));
+		}
+	}
+	a->m = 0;
+	for (size_t r = 0; r < NST; r++)
+		if (a->map[r] != UNTRACKED)
+			a->map[r] = (uint16_t)a->m++;
+	size_t nrel = 0;
+	for (size_t b = 0; b < c->nb; b++) {
+		a->relb[b] = (uint32_t)nrel;
+		for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++) {
+			const struct effect *e = &a->eff[i];
+			bool hit = wide_ds(&c->in[i]);
+			for (unsigned k = 0; k < e->nr && !hit; k++)
+				for (uint32_t r = e->lo[k]; r < (uint32_t)e->lo[k] + e->n[k] && !hit; r++)
+					hit = a->map[r] != UNTRACKED;
+			if (hit)
+				a->rel[nrel++] = i;
+		}
+	}
+	a->relb[c->nb] = (uint32_t)nrel;
+	return 0;
+}
+
+static bool align_block(struct hz_ctx *c, size_t b, void *arg)
+{
+	struct align *a = arg;
+	const struct hz_blk *bb = &c->b[b];
+	uint8_t st[NST];
+	memset(st, b == 0 ? 0 : TOP, a->m);
+	for (uint32_t p = 0; p < bb->npred; p++) {
+		const uint8_t *po = a->outs + (size_t)c->preds[bb->pred + p] * a->m;
+		for (size_t r = 0; r < a->m; r++)
+			st[r] = po[r] < st[r] ? po[r] : st[r];
+	}
+	for (uint32_t j = a->relb[b]; j < a->relb[b + 1]; j++) {
+		const struct hz_insn *in = &c->in[a->rel[j]];
+		if (wide_ds(in))
+			a->out[a->rel[j]] = get(a, st, in->w1 & 0xff);
+		transfer(a, in, &a->eff[a->rel[j]], st);
+	}
+	uint8_t *o = a->outs + b * a->m;
+	if (memcmp(o, st, a->m) == 0)
+		return false;
+	memcpy(o, st, a->m);
+	return true;
 }
 
 int rmcp_hz_align(struct hz_ctx *c, uint8_t *out)
 {
-	if (!c->nb || c->nb > MAX_STATE / NST)
+	struct align a = { .out = out };
+	int rc = 0;
+	if (!c->nb)
 		return 0;	/* out stays 0: every wide access is "possible" */
-	uint8_t *outs = malloc(c->nb * NST), st[NST];
-	uint32_t *chg = calloc(c->nb, sizeof(uint32_t));	/* round in which out[b] last changed */
-	if (!outs || !chg) {
-		free(outs);
-		free(chg);
-		return -ENOMEM;
+	if ((rc = slice(c, &a)) < 0)
+		goto done;
+	if (!a.m || c->nb > MAX_STATE / a.m)
+		goto done;
+	if (!(a.outs = rmcp_hz_alloc(c, c->nb * a.m))) {
+		rc = -ENOMEM;
+		goto done;
 	}
-	memset(outs, TOP, c->nb * NST);
-	bool changed = true;
-	for (uint32_t round = 1; changed && round <= MAX_ROUNDS; round++) {
-		changed = false;
-		for (size_t b = 0; b < c->nb; b++) {
-			const struct hz_blk *bb = &c->b[b];
-			bool need = round == 1;	/* later rounds: only below a changed predecessor */
-			for (uint32_t p = 0; !need && p < bb->npred; p++)
-				need = chg[c->preds[bb->pred + p]] + 1 >= round;
-			if (!need)
-				continue;
-			memset(st, b == 0 ? 0 : TOP, NST);
-			for (uint32_t p = 0; p < bb->npred; p++) {
-				const uint8_t *po = outs + (size_t)c->preds[bb->pred + p] * NST;
-				for (size_t r = 0; r < NST; r++)
-					if (po[r] < st[r])
-						st[r] = po[r];
-			}
-			for (uint32_t i = bb->first; i <= bb->last; i++) {
-				if ((c->in[i].flags & HK_DS) && c->in[i].width)
-					out[i] = st[c->in[i].w1 & 0xff];
-				transfer(&c->in[i], st);
-			}
-			uint8_t *o = outs + b * NST;
-			if (memcmp(o, st, NST) != 0) {
-				memcpy(o, st, NST);
-				chg[b] = round;
-				changed = true;
-			}
-		}
-	}
-	if (changed)	/* no fixed point within the bound: claim nothing */
-		for (size_t i = 0; i < c->n; i++)
-			out[i] = 0;
-	free(outs);
-	free(chg);
-	return 0;
+	memset(a.outs, TOP, c->nb * a.m);
+	if ((rc = rmcp_hz_fixpoint(c, MAX_ROUNDS, align_block, &a)) > 0)
+		memset(out, 0, c->n);	/* no fixed point within the bound: claim nothing */
+	rc = rc < 0 ? rc : 0;
+done:
+	return rc;
 }

@@ -7,6 +7,7 @@
  * once per search, the search's own block first from the instruction before the trigger.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,130 +20,144 @@
  * searches answer "possible" (a crafted kernel cannot make the check quadratic). */
 #define HZ_BUDGET (64u << 20)
 
-static uint32_t find_insn(const struct hz_ctx *c, uint32_t off)
-{
-	size_t lo = 0, hi = c->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->in[mid].off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < c->n && c->in[lo].off == off ? (uint32_t)lo : UINT32_MAX;
-}
-
-/* Branch target instruction index, or UINT32_MAX (outside the kernel or mid-instruction). */
-static uint32_t target_of(const struct hz_ctx *c, uint32_t i)
-{
-	const struct hz_insn *in = &c->in[i];
-	int64_t t = (int64_t)in->off + 4 + 4 * (int64_t)(int16_t)(in->w0 & 0xffff);
-	if (t < 0 || t > (int64_t)UINT32_MAX)
-		return UINT32_MAX;
-	return find_insn(c, (uint32_t)t);
-}
-
 static bool conditional(const struct hz_insn *in)
 {
 	return (in->flags & HK_BRANCH) && !(in->flags & HK_END);
 }
 
-int rmcp_hz_build(struct hz_ctx *c)
+/* Records as the fast walk would write them, for a caller without them (the oracle engine,
+ * the fuzzer). NULL when out of memory. */
+static struct rmcp_isa_rec *decode(struct hz_ctx *c, size_t *nrec)
 {
-	size_t size = c->k->size, cap = size / 4 + 1;
-	const struct rmcp_isa_fast *f = c->h->fast;
-	c->in = malloc(cap * sizeof(*c->in));
-	if (!c->in)
-		return -ENOMEM;
-	c->n = 0;
-	for (size_t off = 0; off + 4 <= size && c->n < cap;) {
-		struct rmcp_isa_step st;
-		size_t avail = size - off;
-		rmcp_isa_fast_step(f, c->p + off, avail, &st);
-		struct hz_insn *in = &c->in[c->n++];
-		memset(in, 0, sizeof(*in));
-		in->off = (uint32_t)off;
-		in->w0 = rmcp_le32(c->p + off);
-		in->w1 = avail >= 8 ? rmcp_le32(c->p + off + 4) : 0;
-		uint32_t len = st.len < 4 ? 4 : st.len;
-		if (len > avail)
-			len = (uint32_t)(avail & ~(size_t)3);
-		in->len = (uint8_t)len;
+	size_t size = c->k->size, n = 0;
+	struct rmcp_isa_rec *rec = rmcp_hz_alloc(c, (size / 4 + 1) * sizeof(*rec));
+	if (!rec)
+		return NULL;
+	for (size_t off = 0; off + 4 <= size;) {
 		struct rmcp_g10_split s;
-		rmcp_g10_split(in->w0, in->w1, &s);
-		in->fmt = (uint8_t)s.fmt;
-		if (len > 4u * s.words && len >= 4u * s.words + 4)
-			in->lit = rmcp_le32(c->p + off + 4u * s.words + 4u * s.nsa);
-		/* Only decodable instructions carry properties: an undecodable word is data. */
-		if (st.kind != RMCP_ISA_INSN_UNDECODABLE || !st.bad) {
-			size_t g = (size_t)rmcp_g10_fmt_base[s.fmt] + s.key;
-			if (g < c->h->nkeys) {
-				in->gkey = (uint16_t)g;
-				in->flags = c->h->keys[g].flags;
-				in->width = c->h->keys[g].width;
-				in->alu = c->h->keys[g].alu;
-			}
-		}
+		bool decodes;
+		uint32_t len = rmcp_isa_fast_decode(c->h->fast, c->p + off, size - off, &s, &decodes);
+		struct rmcp_isa_rec *r = &rec[n++];
+		r->off = (uint32_t)off;
+		r->gkey = (uint16_t)(rmcp_g10_fmt_base[s.fmt] + s.key);
+		r->len = (uint8_t)len;
+		r->fmt = (uint8_t)s.fmt;
+		r->lit_at = (uint8_t)(4u * s.words + 4u * s.nsa);
+		r->decodes = decodes;
 		off += len;
 	}
-	/* Leaders: the entry, branch targets, and whatever follows a branch or an end. */
-	uint8_t *lead = calloc(c->n + 1, 1);
-	if (!lead)
+	*nrec = n;
+	return rec;
+}
+
+/*
+ * One pass over the records: instructions with their key properties, the instruction at
+ * each dword (for branch targets), and the leaders (the entry, whatever follows a branch
+ * or an end; targets are added once every instruction is known).
+ */
+static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint32_t *at,
+		   uint8_t *lead, uint32_t *branches, size_t *nbranches)
+{
+	size_t size = c->k->size, nb = 0, n = 0;
+	const struct hz_key *keys = c->h->keys;
+	size_t nkeys = c->h->nkeys;
+	for (size_t j = 0; j < nrec; j++) {
+		const struct rmcp_isa_rec *r = &rec[j];
+		if (r->off > size || size - r->off < 4 || (n && r->off < c->in[n - 1].off + 4))
+			break;	/* records come from the walk: in order, inside the range */
+		size_t avail = size - r->off;
+		const uint8_t *p = c->p + r->off;
+		uint32_t len = r->len > avail ? (uint32_t)(avail & ~(size_t)3) : r->len;
+		struct hz_insn *in = &c->in[n];
+		in->off = r->off;
+		in->w0 = rmcp_le32(p);
+		in->w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
+		in->len = (uint8_t)len;
+		in->fmt = r->fmt;
+		in->lit = len >= (uint32_t)r->lit_at + 4 ? rmcp_le32(p + r->lit_at) : 0;
+		in->tgt = UINT32_MAX;
+		/* Only decodable instructions carry properties: an undecodable word is data. */
+		const struct hz_key *kk = r->decodes && r->gkey < nkeys ? &keys[r->gkey] : NULL;
+		in->gkey = kk ? r->gkey : 0;
+		in->flags = kk ? kk->flags : 0;
+		in->width = kk ? kk->width : 0;
+		in->alu = kk ? kk->alu : 0;
+		at[r->off / 4] = (uint32_t)n;
+		lead[n + 1] = (in->flags & (HK_BRANCH | HK_END)) != 0;
+		if (in->flags & HK_BRANCH)
+			branches[nb++] = (uint32_t)n;
+		n++;
+	}
+	*nbranches = nb;
+	return n;
+}
+
+int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
+{
+	size_t dwords = c->k->size / 4 + 1;
+	if (!rec && !(rec = decode(c, &nrec)))
 		return -ENOMEM;
+	if (nrec > dwords)
+		nrec = dwords;
+	c->in = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(*c->in));
+	c->fx = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(*c->fx));
+	uint8_t *lead = rmcp_hz_alloc(c, nrec + 1);
+	uint32_t *at = rmcp_hz_alloc(c, dwords * sizeof(uint32_t));
+	uint32_t *branches = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(uint32_t));
+	if (!c->in || !c->fx || !lead || !at || !branches)
+		return -ENOMEM;
+	memset(at, 0xff, dwords * sizeof(uint32_t));
+	size_t nbr;
 	lead[0] = 1;
-	size_t nedges = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct hz_insn *in = &c->in[i];
-		if (in->flags & (HK_BRANCH | HK_END))
-			lead[i + 1] = 1;
-		if (in->flags & HK_BRANCH) {
-			uint32_t t = target_of(c, (uint32_t)i);
-			if (t != UINT32_MAX)
-				lead[t] = 1;
-			nedges++;
+	c->n = fill(c, rec, nrec, at, lead, branches, &nbr);
+	for (size_t j = 0; j < nbr; j++) {
+		struct hz_insn *in = &c->in[branches[j]];
+		int64_t t = (int64_t)in->off + 4 + 4 * (int64_t)(int16_t)(in->w0 & 0xffff);
+		/* Outside the kernel or mid-instruction: no edge (UINT32_MAX). */
+		if (t >= 0 && (uint64_t)t / 4 < c->k->size / 4 && at[t / 4] < c->n) {
+			in->tgt = at[t / 4];
+			lead[in->tgt] = 1;
 		}
-		nedges++;
 	}
-	c->nb = 0;
-	for (size_t i = 0; i < c->n; i++)
-		c->nb += lead[i];
-	c->b = calloc(c->nb ? c->nb : 1, sizeof(*c->b));
-	c->preds = malloc((nedges ? nedges : 1) * sizeof(*c->preds));
-	c->stamp[0] = calloc(c->nb ? c->nb : 1, sizeof(uint32_t));
-	c->stamp[1] = calloc(c->nb ? c->nb : 1, sizeof(uint32_t));
-	c->stack = malloc((2 * c->nb + 1) * sizeof(uint32_t));
-	c->memo = calloc(c->n ? c->n : 1, 1);
-	if (!c->b || !c->preds || !c->stamp[0] || !c->stamp[1] || !c->stack || !c->memo) {
-		free(lead);
+	/* Blocks (at most one per instruction), each instruction's block, edge count. */
+	c->b = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(*c->b));
+	if (!c->b)
 		return -ENOMEM;
-	}
 	size_t bi = SIZE_MAX;
 	for (size_t i = 0; i < c->n; i++) {
-		if (lead[i])
-			c->b[++bi].first = (uint32_t)i;
+		if (lead[i]) {
+			struct hz_blk *nb = &c->b[++bi];
+			nb->first = (uint32_t)i;
+			nb->pred = nb->npred = 0;
+		}
 		c->b[bi].last = (uint32_t)i;
 		c->in[i].blk = (uint32_t)bi;
 	}
-	free(lead);
+	c->nb = c->n ? bi + 1 : 0;
+	size_t nedges = 2 * c->nb;	/* a block has at most two successors */
+	c->preds = rmcp_hz_alloc(c, (nedges ? nedges : 1) * sizeof(*c->preds));
+	c->stamp[0] = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
+	c->stamp[1] = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
+	c->stack = rmcp_hz_alloc(c, (2 * c->nb + 1) * sizeof(uint32_t));
+	c->memo = rmcp_hz_zalloc(c, c->n ? c->n : 1);
+	if (!c->preds || !c->stamp[0] || !c->stamp[1] || !c->stack || !c->memo)
+		return -ENOMEM;
 	/* Predecessors, counted then filled (CSR). */
 	for (int pass = 0; pass < 2; pass++) {
-		uint32_t at = 0;
+		uint32_t next = 0;
 		if (pass == 1) {
 			for (size_t b = 0; b < c->nb; b++) {
 				uint32_t cnt = c->b[b].npred;
-				c->b[b].pred = at;
+				c->b[b].pred = next;
 				c->b[b].npred = 0;
-				at += cnt;
+				next += cnt;
 			}
 		}
 		for (size_t b = 0; b < c->nb; b++) {
 			const struct hz_insn *last = &c->in[c->b[b].last];
 			uint32_t succ[2], ns = 0;
-			if (last->flags & HK_BRANCH) {
-				uint32_t t = target_of(c, c->b[b].last);
-				if (t != UINT32_MAX)
-					succ[ns++] = c->in[t].blk;
-			}
+			if ((last->flags & HK_BRANCH) && last->tgt != UINT32_MAX)
+				succ[ns++] = c->in[last->tgt].blk;
 			if ((!(last->flags & HK_END) || conditional(last)) && b + 1 < c->nb)
 				succ[ns++] = (uint32_t)b + 1;
 			for (uint32_t s = 0; s < ns; s++) {
@@ -157,15 +172,108 @@ int rmcp_hz_build(struct hz_ctx *c)
 	return 0;
 }
 
-void rmcp_hz_free(struct hz_ctx *c)
+int rmcp_hz_fixpoint(struct hz_ctx *c, uint32_t rounds, hz_step_fn step, void *arg)
 {
-	free(c->in);
-	free(c->b);
-	free(c->preds);
-	free(c->stamp[0]);
-	free(c->stamp[1]);
-	free(c->stack);
-	free(c->memo);
+	/* changed[b]: the stamp of b's last output change; done[b]: the stamp when b was last
+	 * stepped. A block is stale when a predecessor changed after it was stepped. */
+	uint32_t *changed = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
+	uint32_t *done = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
+	if (!changed || !done)
+		return -ENOMEM;
+	uint32_t now = 0;
+	bool again = true;
+	for (uint32_t round = 1; again && round <= rounds; round++) {
+		again = false;
+		for (size_t b = 0; b < c->nb; b++) {
+			const struct hz_blk *bb = &c->b[b];
+			bool stale = round == 1;
+			for (uint32_t p = 0; !stale && p < bb->npred; p++)
+				stale = changed[c->preds[bb->pred + p]] > done[b];
+			if (!stale)
+				continue;
+			done[b] = now;
+			if (step(c, b, arg)) {
+				changed[b] = ++now;
+				again = true;
+			}
+		}
+	}
+	return again ? 1 : 0;
+}
+
+/* ---- scratch ---- */
+
+struct hz_chunk {
+	struct hz_chunk *next;
+	size_t cap, used;
+	max_align_t data[];
+};
+
+#define HZ_CHUNK_MIN (256u << 10)
+
+void *rmcp_hz_alloc(struct hz_ctx *c, size_t n)
+{
+	struct hz_arena *a = c->arena;
+	size_t need = (n + 15) & ~(size_t)15;
+	if (need < n)
+		return NULL;
+	struct hz_chunk *h = a->head;
+	if (!h || h->cap - h->used < need) {
+		size_t cap = h && h->cap > need / 2 ? 2 * h->cap : 2 * need;
+		if (cap < HZ_CHUNK_MIN)
+			cap = HZ_CHUNK_MIN;
+		if (cap < need || cap > SIZE_MAX - sizeof(*h))
+			return NULL;
+		struct hz_chunk *nh = malloc(sizeof(*nh) + cap);
+		if (!nh)
+			return NULL;
+		nh->next = h;
+		nh->cap = cap;
+		nh->used = 0;
+		a->head = h = nh;
+	}
+	void *p = (char *)h->data + h->used;
+	h->used += need;
+	return p;
+}
+
+void *rmcp_hz_zalloc(struct hz_ctx *c, size_t n)
+{
+	void *p = rmcp_hz_alloc(c, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+void rmcp_hz_arena_reset(struct hz_arena *a)
+{
+	struct hz_chunk *h = a->head;
+	if (!h)
+		return;
+	if (h->next) {	/* the kernel outgrew one block: next time, one block of it all */
+		size_t total = 0;
+		for (struct hz_chunk *x = h; x; x = x->next)
+			total += x->cap;
+		rmcp_hz_arena_release(a);
+		struct hz_chunk *nh = total <= SIZE_MAX - sizeof(*nh) ? malloc(sizeof(*nh) + total) : NULL;
+		if (nh) {
+			nh->next = NULL;
+			nh->cap = total;
+			nh->used = 0;
+			a->head = nh;
+		}
+		return;
+	}
+	h->used = 0;
+}
+
+void rmcp_hz_arena_release(struct hz_arena *a)
+{
+	for (struct hz_chunk *h = a->head, *next; h; h = next) {
+		next = h->next;
+		free(h);
+	}
+	a->head = NULL;
 }
 
 /* Scan instructions [lo, hi] of a block backwards: HIT, EXPIRE or CONT (block done). */

@@ -7,6 +7,7 @@
  * (LLVM's subtarget feature names) and fixes.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,27 @@ static void classify(enum rmcp_g10_fmt fmt, uint32_t key, const char *m, struct 
 	k->flags = f;
 }
 
+/* Key properties depend only on the code's ISA class, so they are worked out once per
+ * class per process (a scan meets the same class in every bundle of a library) and kept;
+ * publishing is one compare-and-swap, so threads (the guard's) may race to build them. */
+#define HZ_CACHED_CLASSES 16
+static _Atomic(struct hz_key *) cached[HZ_CACHED_CLASSES];
+
+static struct hz_key *build_keys(const struct rmcp_isa_fast *fast, size_t nkeys)
+{
+	struct hz_key *keys = calloc(nkeys ? nkeys : 1, sizeof(*keys));
+	if (!keys)
+		return NULL;
+	for (int fmt = 0; fmt < RMCP_G10_NFMT; fmt++)
+		for (uint32_t key = 0; key < rmcp_g10_fmt_keys((enum rmcp_g10_fmt)fmt); key++) {
+			size_t g = (size_t)rmcp_g10_fmt_base[fmt] + key;
+			const char *m = g < nkeys ? rmcp_isa_fast_key_mnemonic(fast, g) : "";
+			if (m[0])
+				classify((enum rmcp_g10_fmt)fmt, key, m, &keys[g]);
+		}
+	return keys;
+}
+
 int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 {
 	struct rmcp_isa_hz *h = calloc(1, sizeof(*h));
@@ -246,18 +268,22 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 		return -ENOMEM;
 	h->fast = fast;
 	h->nkeys = rmcp_isa_fast_nkeys(fast);
-	h->keys = calloc(h->nkeys ? h->nkeys : 1, sizeof(*h->keys));
-	if (!h->keys) {
-		free(h);
-		return -ENOMEM;
-	}
-	for (int fmt = 0; fmt < RMCP_G10_NFMT; fmt++)
-		for (uint32_t key = 0; key < rmcp_g10_fmt_keys((enum rmcp_g10_fmt)fmt); key++) {
-			size_t g = (size_t)rmcp_g10_fmt_base[fmt] + key;
-			const char *m = g < h->nkeys ? rmcp_isa_fast_key_mnemonic(fast, g) : "";
-			if (m[0])
-				classify((enum rmcp_g10_fmt)fmt, key, m, &h->keys[g]);
+	unsigned cls = rmcp_isa_fast_code_class(fast);
+	struct hz_key *keys = cls < HZ_CACHED_CLASSES ? atomic_load(&cached[cls]) : NULL;
+	if (!keys) {
+		if (!(keys = build_keys(fast, h->nkeys))) {
+			free(h);
+			return -ENOMEM;
 		}
+		struct hz_key *none = NULL;
+		if (cls < HZ_CACHED_CLASSES && !atomic_compare_exchange_strong(&cached[cls], &none, keys)) {
+			free(keys);	/* another thread published first: use its table */
+			keys = none;
+		} else if (cls >= HZ_CACHED_CLASSES) {
+			h->owned = keys;
+		}
+	}
+	h->keys = keys;
 	*out = h;
 	return 0;
 }
@@ -265,7 +291,17 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 void rmcp_isa_hz_close(struct rmcp_isa_hz *h)
 {
 	if (h) {
-		free(h->keys);
+		rmcp_hz_arena_release(&h->arena);
+		free(h->memo);
+		free(h->owned);
 		free(h);
 	}
+}
+
+void rmcp_isa_hz_forget(struct rmcp_isa_hz *h)
+{
+	if (h && h->capmemo)
+		memset(h->memo, 0, h->capmemo * sizeof(*h->memo));
+	if (h)
+		h->nmemo = 0;
 }

@@ -64,11 +64,30 @@ bool rmcp_isa_fast_same_class(const struct rmcp_isa_fast *f);
  * instructions the table leaves to LLVM; NULL counts them as unknown. */
 typedef int (*rmcp_isa_ask_fn)(void *ctx, const uint8_t *p, size_t avail, uint64_t addr,
 			       struct rmcp_isa_step *st);
+/* One whole instruction word as the walk saw it, kept for the hazard detectors so they
+ * need not decode the kernel a second time. */
+struct rmcp_isa_rec {
+	uint32_t off;		/* from the range's start */
+	uint16_t gkey;		/* global key (isa_table.h) */
+	uint8_t len;		/* bytes, a multiple of 4, <= what is left of the range */
+	uint8_t fmt;		/* enum rmcp_g10_fmt */
+	uint8_t lit_at;		/* where a trailing literal would start (after words and NSA) */
+	bool decodes;		/* false: a word the code's class cannot decode (data) */
+};
+/* rec: NULL, or room for size / 4 records; *nrec: how many were written. */
 void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size,
-			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx);
+			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx,
+			struct rmcp_isa_rec *rec, size_t *nrec);
 /* One instruction (avail >= 1): a key left to LLVM comes back as kind UNKNOWN, bad. */
 void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 			struct rmcp_isa_step *st);
+/* For the hazard detectors: the split of the instruction at p (avail >= 4) and its length
+ * as rmcp_isa_fast_step gives it; *decodes: false for a word the code's class cannot decode. */
+struct rmcp_g10_split;
+uint32_t rmcp_isa_fast_decode(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
+			      struct rmcp_g10_split *s, bool *decodes);
+/* The code's ISA class (an index of the generated table). */
+unsigned rmcp_isa_fast_code_class(const struct rmcp_isa_fast *f);
 /* Mnemonic of the instruction at p as class `code` (or real) decodes it; "" if none. */
 const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 				   bool real);
@@ -81,10 +100,15 @@ size_t rmcp_isa_fast_nkeys(const struct rmcp_isa_fast *f);
 struct rmcp_isa_hz;
 int rmcp_isa_hz_open(const struct rmcp_isa_fast *f, struct rmcp_isa_hz **out);
 void rmcp_isa_hz_close(struct rmcp_isa_hz *h);
+/* Forget the kernels judged so far (their bytes may go away after this). */
+void rmcp_isa_hz_forget(struct rmcp_isa_hz *h);
 /* Run every detector over one kernel's code [p, p+size) at addr; fills k's hazard fields.
- * Reads only [p, p+size). 0, or -ENOMEM. */
+ * Reads only [p, p+size), and the bytes of kernels judged before: a kernel whose bytes
+ * equal an earlier one's gets its result without a second analysis, so every p handed in
+ * must stay valid until rmcp_isa_hz_forget or rmcp_isa_hz_close. rec/nrec: the fast walk's
+ * records of this range (the same fast pair), or NULL to decode here. 0, or -ENOMEM. */
 int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uint64_t addr,
-		       struct rmcp_isa_kernel *k);
+		       struct rmcp_isa_kernel *k, const struct rmcp_isa_rec *rec, size_t nrec);
 
 /* Oracle (isa_llvm.c; stubs without LLVM). */
 struct rmcp_isa_oracle;

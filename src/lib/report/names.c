@@ -85,6 +85,17 @@ int rmcp_fput_name(FILE *out, const char *s)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = strlen((const char *)p), written = 0;
 	for (size_t i = 0; i < n;) {
+		/* A run of printable ASCII other than backslash goes out as it is, in one write. */
+		size_t run = 0;
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '\\')
+			run++;
+		if (run) {
+			if (fwrite(p + i, 1, run, out) != run)
+				return -1;
+			written += run;
+			i += run;
+			continue;
+		}
 		char e[8];
 		size_t used, k = escape_one(p + i, n - i, e, &used);
 		if (fwrite(e, 1, k, out) != k)
