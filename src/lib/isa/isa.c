@@ -245,6 +245,13 @@ static void crosscheck(const struct rmcp_isa_fast *f, struct rmcp_isa_oracle *o,
 int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id *real_gpu,
 		   unsigned flags, struct rmcp_isa_report *out, struct rmcp_err *err)
 {
+	return rmcp_isa_check_memo(codeobj, len, real_gpu, flags, NULL, out, err);
+}
+
+int rmcp_isa_check_memo(const void *codeobj, size_t len, const struct rmcp_target_id *real_gpu,
+			unsigned flags, struct rmcp_isa_memo *memo, struct rmcp_isa_report *out,
+			struct rmcp_err *err)
+{
 	struct rmcp_codeobj co;
 	int rc;
 	memset(out, 0, sizeof(*out));
@@ -299,6 +306,7 @@ int rmcp_isa_check(const void *codeobj, size_t len, const struct rmcp_target_id 
 			rmcp_isa_oracle_close(lo.o);
 			return rmcp_err_set(err, rc, "out of memory");
 		}
+		rmcp_isa_hz_share(hz, memo);
 		out->hazards_checked = true;
 	}
 

@@ -185,6 +185,11 @@ unsigned rmcp_isa_fast_code_class(const struct rmcp_isa_fast *f)
 	return f->c;
 }
 
+unsigned rmcp_isa_fast_real_class(const struct rmcp_isa_fast *f)
+{
+	return f->r;
+}
+
 void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 			struct rmcp_isa_step *st)
 {

@@ -87,10 +87,18 @@ static int set_str(char **slot, const char *s, size_t n)
 	return 0;
 }
 
+/* What every code object of one file is checked with. */
+struct walk {
+	const struct rmcp_target_id *real;
+	unsigned flags;
+	struct rmcp_isa_memo *memo;	/* kernels judged in earlier code objects (NULL: none) */
+};
+
 /* One code object (or bitcode) found at p; id may be NULL (raw code object). */
 static int one_object(struct rmcp_isa_file *f, uint32_t bundle, const char *id, size_t id_len,
-		      const uint8_t *p, size_t len, const struct rmcp_target_id *real, unsigned flags)
+		      const uint8_t *p, size_t len, const struct walk *w)
 {
+	const struct rmcp_target_id *real = w->real;
 	struct rmcp_isa_object *o = new_object(f);
 	struct rmcp_err err = { 0 };
 	if (!o || (id && set_str(&o->id, id, id_len) < 0))
@@ -114,7 +122,7 @@ static int one_object(struct rmcp_isa_file *f, uint32_t bundle, const char *id, 
 		o->skip = RMCP_ISA_SKIP_OTHER_FAMILY;
 		return 0;
 	}
-	int rc = rmcp_isa_check(p, len, real, flags, &o->report, &err);
+	int rc = rmcp_isa_check_memo(p, len, real, w->flags, w->memo, &o->report, &err);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0) {
@@ -144,7 +152,7 @@ static int file_error(struct rmcp_isa_file *f, const char *fmt, ...)
 }
 
 static int bundle_objects(struct rmcp_isa_file *f, const uint8_t *p, size_t len, uint32_t idx,
-			  const struct rmcp_target_id *real, unsigned flags, uint64_t *used)
+			  const struct walk *w, uint64_t *used)
 {
 	struct rmcp_bundle b;
 	struct rmcp_err err = { 0 };
@@ -157,7 +165,7 @@ static int bundle_objects(struct rmcp_isa_file *f, const uint8_t *p, size_t len,
 		const struct rmcp_bundle_entry *e = &b.entries[i];
 		if (rmcp_bundle_id_parse(e->id, e->id_len, &bid, NULL) < 0 || !bid.amdgcn || e->size == 0)
 			continue;
-		rc = one_object(f, idx, e->id, e->id_len, p + e->offset, (size_t)e->size, real, flags);
+		rc = one_object(f, idx, e->id, e->id_len, p + e->offset, (size_t)e->size, w);
 	}
 	*used = b.end;
 	rmcp_bundle_release(&b);
@@ -165,7 +173,7 @@ static int bundle_objects(struct rmcp_isa_file *f, const uint8_t *p, size_t len,
 }
 
 static int ccob_objects(struct rmcp_isa_file *f, const uint8_t *p, size_t len, uint32_t idx,
-			const struct rmcp_target_id *real, unsigned flags, uint64_t *used)
+			const struct walk *w, uint64_t *used)
 {
 	struct rmcp_ccob_hdr h;
 	struct rmcp_err err = { 0 };
@@ -176,14 +184,13 @@ static int ccob_objects(struct rmcp_isa_file *f, const uint8_t *p, size_t len, u
 	if (rmcp_ccob_header(p, len, &h, &err) < 0 || rmcp_ccob_decompress(p, len, &h, &raw, &raw_len, &err) < 0)
 		return err.code == -ENOMEM ? -ENOMEM : file_error(f, "compressed bundle %u: %s", idx, err.msg);
 	*used = h.total_size;
-	int rc = bundle_objects(f, raw, raw_len, idx, real, flags, &ignored);
+	int rc = bundle_objects(f, raw, raw_len, idx, w, &ignored);
 	free(raw);
 	return rc;
 }
 
 /* Bundles back to back at 4096-byte alignment (a .hip_fatbin section, or a .co file). */
-static int walk_bundles(struct rmcp_isa_file *f, const uint8_t *p, size_t len,
-			const struct rmcp_target_id *real, unsigned flags)
+static int walk_bundles(struct rmcp_isa_file *f, const uint8_t *p, size_t len, const struct walk *w)
 {
 	uint64_t off = 0;
 	uint32_t idx = 0;
@@ -191,9 +198,9 @@ static int walk_bundles(struct rmcp_isa_file *f, const uint8_t *p, size_t len,
 	while (off < len && rc >= 0) {
 		uint64_t used = 0;
 		if (rmcp_is_bundle(p + off, len - off))
-			rc = bundle_objects(f, p + off, len - off, idx++, real, flags, &used);
+			rc = bundle_objects(f, p + off, len - off, idx++, w, &used);
 		else if (rmcp_is_ccob(p + off, len - off))
-			rc = ccob_objects(f, p + off, len - off, idx++, real, flags, &used);
+			rc = ccob_objects(f, p + off, len - off, idx++, w, &used);
 		if (f->error)
 			break;
 		used = rmcp_align_up(used ? used : 1, FATBIN_ALIGN);
@@ -204,15 +211,12 @@ static int walk_bundles(struct rmcp_isa_file *f, const uint8_t *p, size_t len,
 	return rc < 0 ? rc : 0;
 }
 
-int rmcp_isa_check_buffer(const void *vbuf, size_t len, const struct rmcp_target_id *real_gpu,
-			  unsigned flags, struct rmcp_isa_file *out)
+static int check_buffer(const uint8_t *buf, size_t len, const struct walk *w, struct rmcp_isa_file *out)
 {
-	const uint8_t *buf = vbuf;
-	memset(out, 0, sizeof(*out));
 	if (rmcp_is_codeobj(buf, len))
-		return one_object(out, 0, NULL, 0, buf, len, real_gpu, flags);
+		return one_object(out, 0, NULL, 0, buf, len, w);
 	if (rmcp_is_bundle(buf, len) || rmcp_is_ccob(buf, len))
-		return walk_bundles(out, buf, len, real_gpu, flags);
+		return walk_bundles(out, buf, len, w);
 	if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0) {
 		struct rmcp_elf e;
 		struct rmcp_elf_sec s;
@@ -221,9 +225,21 @@ int rmcp_isa_check_buffer(const void *vbuf, size_t len, const struct rmcp_target
 			return file_error(out, "%s", err.msg);
 		if (rmcp_elf_find(&e, ".hip_fatbin", &s) < 0 || s.nobits)
 			return 0;
-		return walk_bundles(out, buf + s.off, (size_t)s.size, real_gpu, flags);
+		return walk_bundles(out, buf + s.off, (size_t)s.size, w);
 	}
 	return 0;
+}
+
+int rmcp_isa_check_buffer(const void *vbuf, size_t len, const struct rmcp_target_id *real_gpu,
+			  unsigned flags, struct rmcp_isa_file *out)
+{
+	/* A library's code objects share many kernels (the same template code built into
+	 * several bundles): judged once per file. Without memory for it, each is judged. */
+	struct walk w = { .real = real_gpu, .flags = flags, .memo = rmcp_isa_memo_new() };
+	memset(out, 0, sizeof(*out));
+	int rc = check_buffer(vbuf, len, &w, out);
+	rmcp_isa_memo_free(w.memo);
+	return rc;
 }
 
 void rmcp_isa_file_release(struct rmcp_isa_file *f)

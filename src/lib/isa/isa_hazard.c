@@ -24,136 +24,6 @@
 #include "isa_hazard.h"
 #include "banned.h"
 
-/* ---- registers ---- */
-
-static void add(struct hz_regs *r, uint32_t lo, uint32_t n)
-{
-	uint32_t hi = lo + n > 128 ? 128 : lo + n;
-	for (uint32_t w = 0; w < 2; w++) {
-		uint32_t a = lo > 64 * w ? lo - 64 * w : 0, b = hi > 64 * w ? hi - 64 * w : 0;
-		if (b > 64)
-			b = 64;
-		if (a < b)
-			r->m[w] |= (b - a == 64 ? ~0ull : ((1ull << (b - a)) - 1)) << a;
-	}
-	r->m[HZ_NULL >> 6] &= ~(1ull << (HZ_NULL & 63));
-}
-
-static bool meets(const struct hz_regs *a, const struct hz_regs *b)
-{
-	return (a->m[0] & b->m[0]) || (a->m[1] & b->m[1]);
-}
-
-static const struct hz_regs exec_regs = { { 0, 3ull << (HZ_EXEC_LO - 64) } };
-
-static uint32_t sopp_op(const struct hz_insn *in)
-{
-	return in->fmt == RMCP_G10_SOPP ? (in->w0 >> 16) & 0x7f : 0xff;
-}
-
-static uint32_t sopk_op(const struct hz_insn *in)
-{
-	return in->fmt == RMCP_G10_SOPK ? (in->w0 >> 23) & 0x1f : 0xff;
-}
-
-static uint32_t flat_seg(const struct hz_insn *in)
-{
-	return (in->w0 >> 14) & 3;
-}
-
-/* SGPRs a VMEM/DS/FLAT/EXP instruction reads, EXEC included (implicit use). */
-static void mem_reads(const struct hz_insn *in, struct hz_regs *r)
-{
-	add(r, HZ_EXEC_LO, 2);
-	switch (in->fmt) {
-	case RMCP_G10_MUBUF:
-	case RMCP_G10_MTBUF:
-		add(r, ((in->w1 >> 16) & 0x1f) * 4, 4);
-		if ((in->w1 >> 24) < 128)
-			add(r, in->w1 >> 24, 1);
-		break;
-	case RMCP_G10_MIMG:
-		add(r, ((in->w1 >> 16) & 0x1f) * 4, (in->w0 >> 15) & 1 ? 4 : 8);
-		if (in->flags & HK_SAMPLE)
-			add(r, ((in->w1 >> 21) & 0x1f) * 4, 4);
-		break;
-	case RMCP_G10_FLAT: {
-		uint32_t saddr = (in->w1 >> 16) & 0x7f;
-		if (flat_seg(in) && saddr != HZ_NULL && saddr != 0x7f)
-			add(r, saddr, flat_seg(in) == 2 ? 2 : 1);
-		break;
-	}
-	case RMCP_G10_DS:
-		if ((in->flags & HK_M0) || ((in->w0 >> 17) & 1))
-			add(r, HZ_M0, 1);
-		break;
-	default:
-		break;
-	}
-}
-
-/* SGPRs an SMEM instruction reads. */
-static void smem_reads(const struct hz_insn *in, struct hz_regs *r)
-{
-	if (!(in->flags & HK_SMEM_NOBASE))
-		add(r, (in->w0 & 0x3f) * 2, (in->flags & HK_SAMPLE) ? 4 : 2);
-	if ((in->w1 >> 25) != HZ_NULL && !(in->flags & HK_SMEM_NOBASE))
-		add(r, in->w1 >> 25, 1);
-	if (in->flags & HK_SMEM_STORE)
-		add(r, (in->w0 >> 6) & 0x7f, in->width);
-}
-
-/* Explicit SGPR definitions of a SALU or SMEM instruction (LLVM's MI->defs()). */
-static void scalar_defs(const struct hz_insn *in, struct hz_regs *r)
-{
-	if (in->flags & HK_SALU) {
-		if (in->flags & HK_SDEF)
-			add(r, (in->w0 >> 16) & 0x7f, in->width);
-	} else if (in->flags & HK_SMEM) {
-		if ((in->flags & HK_SDEF) || ((in->flags & HK_SMEM_ATOMIC) && ((in->w0 >> 16) & 1)))
-			add(r, (in->w0 >> 6) & 0x7f, in->width);
-	}
-}
-
-/* SGPR a VALU instruction writes, as fixSMEMtoVectorWriteHazards picks it: v_readlane's
- * and v_readfirstlane's vdst, else the named sdst, else the first implicit SGPR def.
- * *sdst_or_implicit: it has a named sdst or an implicit SGPR def (fixVcmpxExecWARHazard's
- * expiry). Returns false if it writes no SGPR. */
-static bool valu_sdef(const struct hz_ctx *c, const struct hz_insn *in, struct hz_regs *r, bool *sdst_or_implicit)
-{
-	uint32_t mw = c->wave64 ? 2 : 1;
-	uint32_t f = in->flags;
-	*sdst_or_implicit = true;
-	if (f & HK_READLANE) {
-		*sdst_or_implicit = false;
-		add(r, in->fmt == RMCP_G10_VOP1 ? (in->w0 >> 17) & 0xff : in->w0 & 0xff, 1);
-		return true;
-	}
-	if (f & HK_CMPX) {
-		add(r, HZ_EXEC_LO, mw);	/* gfx10 v_cmpx writes EXEC only (the _nosdst forms) */
-		return true;
-	}
-	if (f & HK_CMP) {
-		if (in->fmt == RMCP_G10_VOP3)
-			add(r, in->w0 & 0xff, mw);
-		else if ((in->w0 & 0x1ff) == 0xf9 && ((in->w1 >> 15) & 1))
-			add(r, (in->w1 >> 8) & 0x7f, mw);	/* SDWA with sdst */
-		else
-			add(r, HZ_VCC_LO, mw);
-		return true;
-	}
-	if (f & HK_VOP3B) {
-		add(r, (in->w0 >> 8) & 0x7f, mw);
-		return true;
-	}
-	if (f & HK_VCC_CARRY) {
-		add(r, HZ_VCC_LO, mw);
-		return true;
-	}
-	*sdst_or_implicit = false;
-	return false;
-}
-
 /* ---- recording ---- */
 
 static void note(struct hz_ctx *c, int cls, uint32_t i, uint32_t other, bool possible)
@@ -191,198 +61,12 @@ static void found(struct hz_ctx *c, int r, int cls, uint32_t i, uint32_t hit)
 		note(c, cls, i, i, true);
 }
 
-/* ---- what each instruction does, once (struct hz_fx) ---- */
-
-/* vmem_to_scalar's expiry: a VALU, s_waitcnt 0, or s_waitcnt_depctr with vm_vsrc(0). */
-static bool vts_expires(const struct hz_insn *in)
-{
-	return (in->flags & HK_VALU) || (sopp_op(in) == 0x0c && (in->w0 & 0xffff) == 0) ||
-	       (sopp_op(in) == 0x23 && ((in->w0 >> 2) & 7) == 0);
-}
-
-/* smem_to_vector's expiry for anything but SMEM. */
-static bool stv_expires(const struct hz_insn *in)
-{
-	if (!(in->flags & HK_SALU))
-		return false;
-	switch (sopk_op(in)) {
-	case 0x01: /* s_version */
-	case 0x17: /* s_waitcnt_vscnt */
-	case 0x18: /* s_waitcnt_vmcnt */
-	case 0x19: /* s_waitcnt_expcnt */
-		return false;
-	case 0x1a: /* s_waitcnt_lgkmcnt null, 0 */
-		return (in->w0 & 0xffff) == 0 && ((in->w0 >> 16) & 0x7f) == HZ_NULL;
-	default:
-		break;
-	}
-	if (in->fmt == RMCP_G10_SOPP)	/* s_waitcnt lgkmcnt(0) [13:8]; other SOPPs do not */
-		return sopp_op(in) == 0x0c && ((in->w0 >> 8) & 0x3f) == 0;
-	return true;
-}
-
-static bool salu_reads_exec(const struct hz_insn *in)
-{
-	if (in->flags & HK_EXEC_READ)
-		return true;
-	uint32_t s0 = in->w0 & 0xff, s1 = (in->w0 >> 8) & 0xff;
-	switch (in->fmt) {
-	case RMCP_G10_SOP2:
-	case RMCP_G10_SOPC:
-		return s0 == 126 || s0 == 127 || s1 == 126 || s1 == 127;
-	case RMCP_G10_SOP1:
-		return s0 == 126 || s0 == 127;
-	default:
-		return false;
-	}
-}
-
-static int lds_type(const struct hz_insn *in)
-{
-	if (in->flags & HK_DS)
-		return 1;
-	if ((in->flags & HK_VMEM) || ((in->flags & HK_FLAT) && flat_seg(in)))
-		return 2;
-	return 0;
-}
-
-static bool vscnt_zero(const struct hz_insn *in)
-{
-	return sopk_op(in) == 0x17 && ((in->w0 >> 16) & 0x7f) == HZ_NULL && (in->w0 & 0xffff) == 0;
-}
-
-/* Does one of the single-instruction checks of run() apply to this instruction? */
-static bool local_check(const struct hz_insn *in)
-{
-	switch (in->fmt) {
-	case RMCP_G10_MUBUF:
-	case RMCP_G10_MTBUF:
-		return (in->w0 & 6) != 0;
-	case RMCP_G10_SOPP:
-		return sopp_op(in) == 0x21 || sopp_op(in) == 0x20 ||
-		       ((in->flags & HK_BRANCH) && (in->w0 & 0xffff) == 0x3f);
-	case RMCP_G10_FLAT:
-		return (in->flags & HK_FLAT) != 0;
-	case RMCP_G10_DS:
-		return (in->flags & HK_DS) && in->width;
-	default:
-		return false;
-	}
-}
-
-/* What instruction i does (c->fx[i]); returns its FX_* bits. */
-static uint32_t effect(struct hz_ctx *c, size_t i)
-{
-	{
-		const struct hz_insn *in = &c->in[i];
-		struct hz_fx *x = &c->fx[i];
-		uint32_t f = in->flags, e = 0;
-		x->reads.m[0] = x->reads.m[1] = x->defs.m[0] = x->defs.m[1] = 0;
-		/* Half of all code: a VALU that writes no SGPR. What follows gives it exactly this
-		 * (no memory, no SALU, no compare, no field-dependent check), without the tests. */
-		if ((f & HK_VALU) && !(f & (HK_CMP | HK_CMPX | HK_VOP3B | HK_VCC_CARRY | HK_READLANE))) {
-			e = FX_VTS_EXP | ((f & HK_VNOP) ? 0 : FX_PERM_EXP) | ((f & HK_PERMLANE) ? FX_PERMLANE : 0);
-			x->e = e;
-			return e;
-		}
-		if (f & (HK_VMEM | HK_DS | HK_FLAT)) {
-			mem_reads(in, &x->reads);
-			e |= FX_VTS_GEN;
-		} else if (f & HK_SMEM) {
-			smem_reads(in, &x->reads);
-			e |= FX_STV_GEN;
-		}
-		if (vts_expires(in))
-			e |= FX_VTS_EXP;
-		if (!(f & HK_SMEM) && stv_expires(in))
-			e |= FX_STV_EXP;
-		if (f & (HK_SALU | HK_SMEM)) {
-			scalar_defs(in, &x->defs);
-			e |= FX_SCALAR;
-		}
-		if (f & HK_VALU) {
-			bool named;
-			if (valu_sdef(c, in, &x->defs, &named)) {
-				e |= FX_VSDEF;
-				if (meets(&x->defs, &exec_regs))
-					e |= FX_DEF_EXEC;
-			}
-			e |= named ? FX_CX_EXP : 0;	/* vcmpx-exec-war ends at a named SGPR write */
-			if ((f & HK_CMP) && (e & FX_DEF_EXEC))
-				e |= FX_PERM_SET;
-			else if (!(f & HK_VNOP))
-				e |= FX_PERM_EXP;
-			if (f & HK_PERMLANE)
-				e |= FX_PERMLANE;
-		} else if ((f & (HK_VMEM | HK_DS | HK_FLAT | HK_EXP)) || ((f & HK_SALU) && salu_reads_exec(in))) {
-			e |= FX_CX_HIT;
-		} else if (sopp_op(in) == 0x23 && (in->w0 & 1) == 0) {
-			e |= FX_CX_EXP;
-		}
-		int t = lds_type(in);
-		e |= t == 1 ? FX_LDS1 : t == 2 ? FX_LDS2 : 0;
-		if (vscnt_zero(in))
-			e |= FX_VSCNT0;
-		if (local_check(in))
-			e |= FX_LOCAL;
-		if (f & HK_BRANCH)
-			e |= FX_BRANCH;
-		if (!(x->defs.m[0] | x->defs.m[1]))
-			e &= ~(uint32_t)FX_SCALAR;	/* no SGPR written: nothing for TR_VTS to test */
-		x->e = e;
-		return e;
-	}
-}
-
-/*
- * Every instruction's effects (c->fx), and two lists in instruction order: the ones the
- * forward filter must step through (c->flist, per block from c->fbeg) and the ones run()
- * must look at (*cand: triggers of a search or of a single-instruction check). The filter
- * skips repeats: an instruction that only ends windows (FX_*_EXP, as every plain VALU does)
- * does nothing the same one just before it has not done, and the filter has nothing to
- * flag there. Returns the union of all FX_* bits, or 0 with *cand NULL when out of memory.
- */
-static uint32_t effects(struct hz_ctx *c, uint32_t **cand, uint32_t *ncand)
-{
-	const uint32_t ends = FX_VTS_EXP | FX_STV_EXP | FX_CX_EXP | FX_PERM_EXP | FX_LOCAL;
-	const uint32_t looks = FX_SCALAR | FX_VSDEF | FX_PERMLANE | FX_LDS1 | FX_LDS2 | FX_LOCAL;
-	c->flist = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
-	c->fbeg = rmcp_hz_alloc(c, (c->nb + 1) * sizeof(uint32_t));
-	*cand = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
-	if (!c->flist || !c->fbeg || !*cand) {
-		*cand = NULL;
-		return 0;
-	}
-	uint32_t all = 0, nl = 0, nc = 0;
-	for (size_t b = 0; b < c->nb; b++) {
-		c->fbeg[b] = nl;
-		uint32_t prev = UINT32_MAX;
-		for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++) {
-			uint32_t e = effect(c, i);
-			all |= e;
-			if (e & looks)
-				(*cand)[nc++] = i;
-			if ((e & ~ends) || (e & ~(uint32_t)FX_LOCAL) != prev)
-				c->flist[nl++] = i;
-			prev = (e & ~ends) ? UINT32_MAX : e & ~(uint32_t)FX_LOCAL;
-		}
-	}
-	c->fbeg[c->nb] = nl;
-	*ncand = nc;
-	return all;
-}
-
-static int fx_lds(const struct hz_fx *x)
-{
-	return (x->e & FX_LDS1) ? 1 : (x->e & FX_LDS2) ? 2 : 0;
-}
-
 /* ---- searches (the IsHazard/IsExpired pairs of GCNHazardRecognizer.cpp) ---- */
 
 static int vmem_to_scalar(struct hz_ctx *c, const void *arg, uint32_t i)
 {
 	const struct hz_fx *x = &c->fx[i];
-	if ((x->e & FX_VTS_GEN) && meets(&x->reads, arg))
+	if ((x->e & FX_VTS_GEN) && meets(&c->rd[x->rd].reads, arg))
 		return HZ_HIT;
 	return (x->e & FX_VTS_EXP) ? HZ_EXPIRE : HZ_CONT;
 }
@@ -391,7 +75,7 @@ static int smem_to_vector(struct hz_ctx *c, const void *arg, uint32_t i)
 {
 	const struct hz_fx *x = &c->fx[i];
 	if (x->e & FX_STV_GEN)
-		return meets(&x->reads, arg) ? HZ_HIT : HZ_CONT;
+		return meets(&c->rd[x->rd].reads, arg) ? HZ_HIT : HZ_CONT;
 	return (x->e & FX_STV_EXP) ? HZ_EXPIRE : HZ_CONT;
 }
 
@@ -484,6 +168,12 @@ struct hz_flow {
 
 enum { FL_CX = 1, FL_PERM = 2, FL_LAST1 = 4, FL_LAST2 = 8, FL_ARM1 = 16, FL_ARM2 = 32 };
 enum { TR_VTS = 1, TR_STV = 2, TR_CX = 4, TR_PERM = 8, TR_LDS = 16, TR_ALL = 31 };
+/* The bit arithmetic of flow_block. */
+_Static_assert(FL_CX == 1 && FL_PERM == 2 && TR_CX == FL_CX << 2 && TR_PERM == FL_PERM << 2, "flags");
+_Static_assert(FX_CX_HIT >> 4 == FL_CX && FX_PERM_SET >> 4 == FL_PERM && FX_CX_EXP >> 6 == FL_CX &&
+	       FX_PERM_EXP >> 6 == FL_PERM, "flag moves");
+_Static_assert(FX_T_VTS >> FX_T_SHIFT == TR_VTS && FX_T_STV >> FX_T_SHIFT == TR_STV &&
+	       FX_T_CX >> FX_T_SHIFT == TR_CX && FX_T_PERM >> FX_T_SHIFT == TR_PERM, "triggers");
 
 struct flow {
 	struct hz_flow *outs;
@@ -534,18 +224,18 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		f |= o->f;
 	}
 	const struct hz_fx *restrict fx = c->fx;
+	const struct hz_rd *restrict rds = c->rd;
 	const uint32_t *restrict list = c->flist;
 	uint8_t *restrict tr = fl->tr;
 	const bool lds = fl->lds;
 	for (uint32_t j = c->fbeg[b], end = c->fbeg[b + 1]; j < end; j++) {
 		uint32_t i = list[j];
-		const struct hz_fx *x = &fx[i];
-		uint32_t e = x->e;
-		uint64_t d0 = x->defs.m[0], d1 = x->defs.m[1], r0 = x->reads.m[0], r1 = x->reads.m[1];
+		uint32_t e = fx[i].e;
+		const struct hz_rd *y = &rds[fx[i].rd];
+		uint64_t d0 = y->defs.m[0], d1 = y->defs.m[1], r0 = y->reads.m[0], r1 = y->reads.m[1];
 		bool mv = ((d0 & v0) | (d1 & v1)) != 0, ms = ((d0 & s0) | (d1 & s1)) != 0;
-		uint8_t t = (uint8_t)((((e & FX_SCALAR) != 0) & mv) * TR_VTS | (((e & FX_VSDEF) != 0) & ms) * TR_STV |
-				      (((e & FX_DEF_EXEC) != 0) & ((f & FL_CX) != 0)) * TR_CX |
-				      (((e & FX_PERMLANE) != 0) & ((f & FL_PERM) != 0)) * TR_PERM);
+		/* FL_CX, FL_PERM are 1, 2 and TR_CX, TR_PERM 4, 8: (f & 3) << 2 pends both. */
+		uint8_t t = (uint8_t)((e >> FX_T_SHIFT) & (mv * TR_VTS | ms * TR_STV | (f & 3u) << 2));
 		/* pending = (expired ? nothing : pending) | what this instruction adds */
 		uint64_t kv = ~when(e, FX_VTS_EXP), gv = when(e, FX_VTS_GEN);
 		uint64_t ks = ~when(e, FX_STV_EXP), gs = when(e, FX_STV_GEN);
@@ -553,9 +243,9 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		v1 = (v1 & kv) | (r1 & gv);
 		s0 = (s0 & ks) | (r0 & gs);
 		s1 = (s1 & ks) | (r1 & gs);
-		/* FX_CX_EXP and FX_CX_HIT never come together (effect()). */
-		f = (uint8_t)((f & ~(((e & FX_CX_EXP) != 0) * FL_CX)) | (((e & FX_CX_HIT) != 0) * FL_CX));
-		f = (uint8_t)((f & ~(((e & FX_PERM_EXP) != 0) * FL_PERM)) | (((e & FX_PERM_SET) != 0) * FL_PERM));
+		/* Clear (FX_CX_EXP, FX_PERM_EXP), then set (FX_CX_HIT, FX_PERM_SET); CX_EXP and
+		 * CX_HIT never come together (effect()). */
+		f = (uint8_t)((f & ~((e >> 6) & 3u)) | ((e >> 4) & 3u));
 		if (lds)
 			f = lds_step(e, f, &t);
 		tr[i] = t;
@@ -591,7 +281,7 @@ static int run(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	if (rc < 0)
 		return rc;
 	uint32_t *cand, ncand;
-	uint32_t all = effects(c, &cand, &ncand);
+	uint32_t all = rmcp_hz_effects(c, &cand, &ncand);
 	if (!cand)
 		return -ENOMEM;
 	bool has_ds = all & FX_LDS1, has_vm = all & FX_LDS2, has_wide = false;
@@ -615,12 +305,12 @@ static int run(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		if (!tr[i] && !(x->e & FX_LOCAL))
 			continue;	/* nothing to search, nothing to check */
 		if ((tr[i] & TR_VTS) && (f & (HK_SDEF | HK_SMEM_ATOMIC))) {
-			r = rmcp_hz_search(c, 0, i, vmem_to_scalar, &x->defs, &hit);
+			r = rmcp_hz_search(c, 0, i, vmem_to_scalar, &c->rd[x->rd].defs, &hit);
 			found(c, r, RMCP_ISA_HZ_VMEM_TO_SCALAR_WRITE, i, hit);
 		}
 		if (x->e & FX_VSDEF) {
 			if (tr[i] & TR_STV) {
-				r = rmcp_hz_search(c, 0, i, smem_to_vector, &x->defs, &hit);
+				r = rmcp_hz_search(c, 0, i, smem_to_vector, &c->rd[x->rd].defs, &hit);
 				found(c, r, RMCP_ISA_HZ_SMEM_TO_VECTOR_WRITE, i, hit);
 			}
 			if ((tr[i] & TR_CX) && (x->e & FX_DEF_EXEC)) {
@@ -660,76 +350,6 @@ static int run(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	return 0;
 }
 
-/* ---- kernels seen before ---- */
-
-static struct hz_memo *memo_find(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, size_t size,
-				 const struct rmcp_isa_kernel *k)
-{
-	if (!h->capmemo)
-		return NULL;
-	for (size_t at = hash & (h->capmemo - 1);; at = (at + 1) & (h->capmemo - 1)) {
-		struct hz_memo *m = &h->memo[at];
-		if (!m->hash)
-			return NULL;
-		if (m->hash == hash && m->size == size && m->wave64 == k->wave64 && m->wgp == k->wgp_mode &&
-		    memcmp(m->p, p, size) == 0)
-			return m;
-	}
-}
-
-/* Remember k's result (best effort: without memory, the next copy is simply judged again). */
-static void memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, size_t size, uint64_t addr,
-		     const struct rmcp_isa_kernel *k)
-{
-	if (2 * (h->nmemo + 1) > h->capmemo) {
-		size_t cap = h->capmemo ? 2 * h->capmemo : 256;
-		struct hz_memo *t = calloc(cap, sizeof(*t));
-		if (!t)
-			return;
-		for (size_t i = 0; i < h->capmemo; i++) {
-			if (!h->memo[i].hash)
-				continue;
-			size_t at = h->memo[i].hash & (cap - 1);
-			while (t[at].hash)
-				at = (at + 1) & (cap - 1);
-			t[at] = h->memo[i];
-		}
-		free(h->memo);
-		h->memo = t;
-		h->capmemo = cap;
-	}
-	size_t at = hash & (h->capmemo - 1);
-	while (h->memo[at].hash)
-		at = (at + 1) & (h->capmemo - 1);
-	struct hz_memo *m = &h->memo[at];
-	m->hash = hash;
-	m->p = p;
-	m->size = size;
-	m->wave64 = k->wave64;
-	m->wgp = k->wgp_mode;
-	m->n_hazards = k->n_hazards;
-	m->n_possible = k->n_possible;
-	memcpy(m->n_by_class, k->n_by_class, sizeof(m->n_by_class));
-	memcpy(m->first_by_class, k->first_by_class, sizeof(m->first_by_class));
-	m->has_hazard = k->has_hazard;
-	m->hazard = k->hazard;
-	m->hazard.addr -= addr;
-	m->hazard.other_addr -= addr;
-	h->nmemo++;
-}
-
-static void memo_apply(const struct hz_memo *m, uint64_t addr, struct rmcp_isa_kernel *k)
-{
-	k->n_hazards = m->n_hazards;
-	k->n_possible = m->n_possible;
-	memcpy(k->n_by_class, m->n_by_class, sizeof(k->n_by_class));
-	memcpy(k->first_by_class, m->first_by_class, sizeof(k->first_by_class));
-	k->has_hazard = m->has_hazard;
-	k->hazard = m->hazard;
-	k->hazard.addr += addr;
-	k->hazard.other_addr += addr;
-}
-
 int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uint64_t addr,
 		       struct rmcp_isa_kernel *k, const struct rmcp_isa_rec *rec, size_t nrec)
 {
@@ -749,14 +369,14 @@ int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uin
 		return 0;
 	}
 	uint64_t hash = rmcp_xxh64(p, size, 0x72636d70) | 1;	/* 0 marks an empty slot */
-	const struct hz_memo *m = memo_find(h, hash, p, size, k);
+	const struct hz_memo *m = rmcp_hz_memo_find(h, hash, p, size, k);
 	if (m) {
-		memo_apply(m, addr, k);
+		rmcp_hz_memo_apply(m, addr, k);
 		return 0;
 	}
 	int rc = run(&c, rec, nrec);
 	rmcp_hz_arena_reset(&h->arena);
 	if (rc == 0)
-		memo_add(h, hash, p, size, addr, k);
+		rmcp_hz_memo_add(h, hash, p, size, addr, k);
 	return rc;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the gfx10.1 hazard detectors (isa_hazard.c, isa_hazard_cfg.c,
- * isa_hazard_align.c): decoded instructions, basic blocks and the per-key properties the
- * detectors test. Not part of the library API.
+ * Private to the gfx10.1 hazard detectors: isa_hazard.c (the searches and checks, per kernel),
+ * isa_hazard_cfg.c (instructions, blocks, backward search, dataflow driver, scratch arena),
+ * isa_hazard_fx.c (what each instruction does), isa_hazard_align.c (DS address alignment),
+ * isa_hazard_keys.c (per-key properties), isa_hazard_memo.c (kernels judged before).
+ * Not part of the library API.
  */
 #ifndef RMCP_ISA_HAZARD_H
 #define RMCP_ISA_HAZARD_H
@@ -68,20 +70,28 @@ struct hz_arena {
  * so the same bytes give the same hazards at the same offsets. */
 struct hz_memo {
 	uint64_t hash;		/* 0: empty slot */
-	const uint8_t *p;	/* its bytes (the code object outlives the detectors) */
+	const uint8_t *p;	/* its bytes (the code object's, or the table's own copy) */
 	size_t size;
 	bool wave64, wgp;
+	uint8_t c, r;		/* the fast pair's ISA classes */
 	uint64_t n_hazards, n_possible;
 	uint32_t n_by_class[RMCP_ISA_HZ_NCLASSES], first_by_class[RMCP_ISA_HZ_NCLASSES];
 	bool has_hazard;
 	struct rmcp_isa_hazard hazard;	/* addresses relative to the kernel */
 };
 
+/* Open addressing, capacity a power of two, at most half full. */
+struct rmcp_isa_memo {
+	struct hz_memo *slot;
+	size_t n, cap;
+	bool copies;		/* keeps a copy of each kernel's bytes (shared across code objects) */
+};
+
 struct rmcp_isa_hz {
 	const struct rmcp_isa_fast *fast;
 	struct hz_arena arena;
-	struct hz_memo *memo;	/* open addressing, capacity a power of two, at most half full */
-	size_t nmemo, capmemo;
+	struct rmcp_isa_memo own;	/* this code object's kernels (pointers into it) */
+	struct rmcp_isa_memo *memo;	/* &own, or one shared by a whole file */
 	const struct hz_key *keys;	/* [global key]: shared per code class (isa_hazard_keys.c) */
 	struct hz_key *owned;		/* keys, when not shared */
 	size_t nkeys;
@@ -108,9 +118,10 @@ enum {
 	FX_VTS_EXP = 1u << 1,	/* ends a vmem-to-scalar-write window */
 	FX_STV_GEN = 1u << 2,	/* SMEM: `reads` are its SGPR reads */
 	FX_STV_EXP = 1u << 3,	/* ends a smem-to-vector-write window */
+	/* The filter's flags move as (f & ~((e >> 6) & 3)) | ((e >> 4) & 3): keep the order. */
 	FX_CX_HIT = 1u << 4,	/* vcmpx-exec-war: reads EXEC (the earlier half) */
-	FX_CX_EXP = 1u << 5,
-	FX_PERM_SET = 1u << 6,	/* a compare that writes EXEC */
+	FX_PERM_SET = 1u << 5,	/* a compare that writes EXEC */
+	FX_CX_EXP = 1u << 6,
 	FX_PERM_EXP = 1u << 7,	/* a VALU other than v_nop */
 	FX_SCALAR = 1u << 8,	/* SALU/SMEM: `defs` are its explicit SGPR definitions */
 	FX_VSDEF = 1u << 9,	/* VALU writing an SGPR: `defs` as fixSMEMtoVectorWriteHazards picks */
@@ -121,11 +132,23 @@ enum {
 	FX_VSCNT0 = 1u << 14,	/* s_waitcnt_vscnt null, 0 */
 	FX_LOCAL = 1u << 15,	/* a single-instruction check applies (nsa, clause, offsets, ...) */
 	FX_BRANCH = 1u << 16,	/* HK_BRANCH */
+	/* The searches this instruction may trigger, as the filter's TR_* bits at (e >> 20). */
+	FX_T_SHIFT = 20,
+	FX_T_VTS = 1u << 20,	/* FX_SCALAR: TR_VTS */
+	FX_T_STV = 1u << 21,	/* FX_VSDEF: TR_STV */
+	FX_T_CX = 1u << 22,	/* FX_DEF_EXEC: TR_CX */
+	FX_T_PERM = 1u << 23,	/* FX_PERMLANE: TR_PERM */
+};
+
+/* SGPRs an instruction reads (vector memory/DS/FLAT, or SMEM) and defines (SALU/SMEM
+ * explicit definitions, or the VALU write fixSMEMtoVectorWriteHazards picks). */
+struct hz_rd {
+	struct hz_regs reads, defs;
 };
 
 struct hz_fx {
-	struct hz_regs reads, defs;
 	uint32_t e;		/* FX_* */
+	uint32_t rd;		/* index into hz_ctx.rd; 0: reads and defines none (rd[0] is empty) */
 };
 
 struct hz_blk {
@@ -141,6 +164,8 @@ struct hz_ctx {
 	bool wave64, wgp;
 	struct hz_insn *in;
 	struct hz_fx *fx;		/* [n], filled by isa_hazard.c before any search */
+	struct hz_rd *rd;		/* [1 + instructions with SGPR reads or defs] */
+	uint32_t nrd;
 	uint32_t *flist, *fbeg;		/* the forward filter's instructions; fbeg[b]: block b's first */
 	size_t n;
 	struct hz_blk *b;
@@ -191,5 +216,40 @@ int rmcp_hz_search(struct hz_ctx *c, int level, uint32_t from, hz_fn fn, const v
  * forward dataflow over the blocks (isa_hazard_align.c). out[i] for instruction i with
  * HK_DS and width > 4; 0 elsewhere. 0 or -ENOMEM. */
 int rmcp_hz_align(struct hz_ctx *c, uint8_t *out);
+
+/* ---- small decoders shared by the detectors ---- */
+
+static inline bool meets(const struct hz_regs *a, const struct hz_regs *b)
+{
+	return (a->m[0] & b->m[0]) || (a->m[1] & b->m[1]);
+}
+
+static inline uint32_t sopp_op(const struct hz_insn *in)
+{
+	return in->fmt == RMCP_G10_SOPP ? (in->w0 >> 16) & 0x7f : 0xff;
+}
+
+static inline uint32_t flat_seg(const struct hz_insn *in)
+{
+	return (in->w0 >> 14) & 3;
+}
+
+/* lds-branch-vmem-war type: 1 DS, 2 VMEM or FLAT global/scratch, 0 neither. */
+static inline int fx_lds(const struct hz_fx *x)
+{
+	return (x->e & FX_LDS1) ? 1 : (x->e & FX_LDS2) ? 2 : 0;
+}
+
+/* Every instruction's effects (c->fx, c->rd), the forward filter's list (c->flist, c->fbeg)
+ * and the instructions run() must look at (*cand, in order) (isa_hazard_fx.c). Returns the
+ * union of all FX_* bits, or 0 with *cand NULL when out of memory. */
+uint32_t rmcp_hz_effects(struct hz_ctx *c, uint32_t **cand, uint32_t *ncand);
+
+/* Kernels judged before (isa_hazard_memo.c); hash: of the kernel's bytes, never 0. */
+const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p,
+					size_t size, const struct rmcp_isa_kernel *k);
+void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, size_t size, uint64_t addr,
+		      const struct rmcp_isa_kernel *k);
+void rmcp_hz_memo_apply(const struct hz_memo *m, uint64_t addr, struct rmcp_isa_kernel *k);
 
 #endif

@@ -101,10 +101,11 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		nrec = dwords;
 	c->in = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(*c->in));
 	c->fx = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(*c->fx));
+	c->rd = rmcp_hz_alloc(c, (nrec + 1) * sizeof(*c->rd));
 	uint8_t *lead = rmcp_hz_alloc(c, nrec + 1);
 	uint32_t *at = rmcp_hz_alloc(c, dwords * sizeof(uint32_t));
 	uint32_t *branches = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(uint32_t));
-	if (!c->in || !c->fx || !lead || !at || !branches)
+	if (!c->in || !c->fx || !c->rd || !lead || !at || !branches)
 		return -ENOMEM;
 	memset(at, 0xff, dwords * sizeof(uint32_t));
 	size_t nbr;

@@ -284,6 +284,7 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 		}
 	}
 	h->keys = keys;
+	h->memo = &h->own;
 	*out = h;
 	return 0;
 }
@@ -292,16 +293,8 @@ void rmcp_isa_hz_close(struct rmcp_isa_hz *h)
 {
 	if (h) {
 		rmcp_hz_arena_release(&h->arena);
-		free(h->memo);
+		free(h->own.slot);
 		free(h->owned);
 		free(h);
 	}
-}
-
-void rmcp_isa_hz_forget(struct rmcp_isa_hz *h)
-{
-	if (h && h->capmemo)
-		memset(h->memo, 0, h->capmemo * sizeof(*h->memo));
-	if (h)
-		h->nmemo = 0;
 }

@@ -86,8 +86,9 @@ void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 struct rmcp_g10_split;
 uint32_t rmcp_isa_fast_decode(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 			      struct rmcp_g10_split *s, bool *decodes);
-/* The code's ISA class (an index of the generated table). */
+/* The code's and the real GPU's ISA classes (indices of the generated table). */
 unsigned rmcp_isa_fast_code_class(const struct rmcp_isa_fast *f);
+unsigned rmcp_isa_fast_real_class(const struct rmcp_isa_fast *f);
 /* Mnemonic of the instruction at p as class `code` (or real) decodes it; "" if none. */
 const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 				   bool real);
@@ -102,6 +103,18 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *f, struct rmcp_isa_hz **out);
 void rmcp_isa_hz_close(struct rmcp_isa_hz *h);
 /* Forget the kernels judged so far (their bytes may go away after this). */
 void rmcp_isa_hz_forget(struct rmcp_isa_hz *h);
+
+/* Kernels judged before, shared by every code object of one file (rmcp_isa_check_buffer):
+ * it keeps a copy of each kernel's bytes, so the code objects may come and go. */
+struct rmcp_isa_memo;
+struct rmcp_isa_memo *rmcp_isa_memo_new(void);
+void rmcp_isa_memo_free(struct rmcp_isa_memo *m);
+/* Use m instead of the detectors' own per-code-object memory (NULL: back to their own). */
+void rmcp_isa_hz_share(struct rmcp_isa_hz *h, struct rmcp_isa_memo *m);
+/* rmcp_isa_check with a shared memory of kernels (NULL: none beyond the code object). */
+int rmcp_isa_check_memo(const void *codeobj, size_t len, const struct rmcp_target_id *real_gpu,
+			unsigned flags, struct rmcp_isa_memo *memo, struct rmcp_isa_report *out,
+			struct rmcp_err *err);
 /* Run every detector over one kernel's code [p, p+size) at addr; fills k's hazard fields.
  * Reads only [p, p+size), and the bytes of kernels judged before: a kernel whose bytes
  * equal an earlier one's gets its result without a second analysis, so every p handed in

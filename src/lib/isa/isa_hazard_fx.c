@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What each instruction does for the gfx10.1 hazard searches (struct hz_fx), worked out once
+ * per instruction: the SGPRs it reads and defines, and whether it starts, ends or triggers
+ * each pattern of isa_hazard.c. The conditions are LLVM 19.1.7's (GCNHazardRecognizer.cpp,
+ * SIInstrInfo.h; see isa_hazard.c's header for the functions each class follows).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa_hazard.h"
+#include "banned.h"
+
+/* ---- registers ---- */
+
+static void add(struct hz_regs *r, uint32_t lo, uint32_t n)
+{
+	uint32_t hi = lo + n > 128 ? 128 : lo + n;
+	for (uint32_t w = 0; w < 2; w++) {
+		uint32_t a = lo > 64 * w ? lo - 64 * w : 0, b = hi > 64 * w ? hi - 64 * w : 0;
+		if (b > 64)
+			b = 64;
+		if (a < b)
+			r->m[w] |= (b - a == 64 ? ~0ull : ((1ull << (b - a)) - 1)) << a;
+	}
+	r->m[HZ_NULL >> 6] &= ~(1ull << (HZ_NULL & 63));
+}
+
+
+static const struct hz_regs exec_regs = { { 0, 3ull << (HZ_EXEC_LO - 64) } };
+
+
+static uint32_t sopk_op(const struct hz_insn *in)
+{
+	return in->fmt == RMCP_G10_SOPK ? (in->w0 >> 23) & 0x1f : 0xff;
+}
+
+
+/* SGPRs a VMEM/DS/FLAT/EXP instruction reads, EXEC included (implicit use). */
+static void mem_reads(const struct hz_insn *in, struct hz_regs *r)
+{
+	add(r, HZ_EXEC_LO, 2);
+	switch (in->fmt) {
+	case RMCP_G10_MUBUF:
+	case RMCP_G10_MTBUF:
+		add(r, ((in->w1 >> 16) & 0x1f) * 4, 4);
+		if ((in->w1 >> 24) < 128)
+			add(r, in->w1 >> 24, 1);
+		break;
+	case RMCP_G10_MIMG:
+		add(r, ((in->w1 >> 16) & 0x1f) * 4, (in->w0 >> 15) & 1 ? 4 : 8);
+		if (in->flags & HK_SAMPLE)
+			add(r, ((in->w1 >> 21) & 0x1f) * 4, 4);
+		break;
+	case RMCP_G10_FLAT: {
+		uint32_t saddr = (in->w1 >> 16) & 0x7f;
+		if (flat_seg(in) && saddr != HZ_NULL && saddr != 0x7f)
+			add(r, saddr, flat_seg(in) == 2 ? 2 : 1);
+		break;
+	}
+	case RMCP_G10_DS:
+		if ((in->flags & HK_M0) || ((in->w0 >> 17) & 1))
+			add(r, HZ_M0, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* SGPRs an SMEM instruction reads. */
+static void smem_reads(const struct hz_insn *in, struct hz_regs *r)
+{
+	if (!(in->flags & HK_SMEM_NOBASE))
+		add(r, (in->w0 & 0x3f) * 2, (in->flags & HK_SAMPLE) ? 4 : 2);
+	if ((in->w1 >> 25) != HZ_NULL && !(in->flags & HK_SMEM_NOBASE))
+		add(r, in->w1 >> 25, 1);
+	if (in->flags & HK_SMEM_STORE)
+		add(r, (in->w0 >> 6) & 0x7f, in->width);
+}
+
+/* Explicit SGPR definitions of a SALU or SMEM instruction (LLVM's MI->defs()). */
+static void scalar_defs(const struct hz_insn *in, struct hz_regs *r)
+{
+	if (in->flags & HK_SALU) {
+		if (in->flags & HK_SDEF)
+			add(r, (in->w0 >> 16) & 0x7f, in->width);
+	} else if (in->flags & HK_SMEM) {
+		if ((in->flags & HK_SDEF) || ((in->flags & HK_SMEM_ATOMIC) && ((in->w0 >> 16) & 1)))
+			add(r, (in->w0 >> 6) & 0x7f, in->width);
+	}
+}
+
+/* SGPR a VALU instruction writes, as fixSMEMtoVectorWriteHazards picks it: v_readlane's
+ * and v_readfirstlane's vdst, else the named sdst, else the first implicit SGPR def.
+ * *sdst_or_implicit: it has a named sdst or an implicit SGPR def (fixVcmpxExecWARHazard's
+ * expiry). Returns false if it writes no SGPR. */
+static bool valu_sdef(const struct hz_ctx *c, const struct hz_insn *in, struct hz_regs *r, bool *sdst_or_implicit)
+{
+	uint32_t mw = c->wave64 ? 2 : 1;
+	uint32_t f = in->flags;
+	*sdst_or_implicit = true;
+	if (f & HK_READLANE) {
+		*sdst_or_implicit = false;
+		add(r, in->fmt == RMCP_G10_VOP1 ? (in->w0 >> 17) & 0xff : in->w0 & 0xff, 1);
+		return true;
+	}
+	if (f & HK_CMPX) {
+		add(r, HZ_EXEC_LO, mw);	/* gfx10 v_cmpx writes EXEC only (the _nosdst forms) */
+		return true;
+	}
+	if (f & HK_CMP) {
+		if (in->fmt == RMCP_G10_VOP3)
+			add(r, in->w0 & 0xff, mw);
+		else if ((in->w0 & 0x1ff) == 0xf9 && ((in->w1 >> 15) & 1))
+			add(r, (in->w1 >> 8) & 0x7f, mw);	/* SDWA with sdst */
+		else
+			add(r, HZ_VCC_LO, mw);
+		return true;
+	}
+	if (f & HK_VOP3B) {
+		add(r, (in->w0 >> 8) & 0x7f, mw);
+		return true;
+	}
+	if (f & HK_VCC_CARRY) {
+		add(r, HZ_VCC_LO, mw);
+		return true;
+	}
+	*sdst_or_implicit = false;
+	return false;
+}
+
+/* ---- what each instruction does, once (struct hz_fx) ---- */
+
+/* vmem_to_scalar's expiry: a VALU, s_waitcnt 0, or s_waitcnt_depctr with vm_vsrc(0). */
+static bool vts_expires(const struct hz_insn *in)
+{
+	return (in->flags & HK_VALU) || (sopp_op(in) == 0x0c && (in->w0 & 0xffff) == 0) ||
+	       (sopp_op(in) == 0x23 && ((in->w0 >> 2) & 7) == 0);
+}
+
+/* smem_to_vector's expiry for anything but SMEM. */
+static bool stv_expires(const struct hz_insn *in)
+{
+	if (!(in->flags & HK_SALU))
+		return false;
+	switch (sopk_op(in)) {
+	case 0x01: /* s_version */
+	case 0x17: /* s_waitcnt_vscnt */
+	case 0x18: /* s_waitcnt_vmcnt */
+	case 0x19: /* s_waitcnt_expcnt */
+		return false;
+	case 0x1a: /* s_waitcnt_lgkmcnt null, 0 */
+		return (in->w0 & 0xffff) == 0 && ((in->w0 >> 16) & 0x7f) == HZ_NULL;
+	default:
+		break;
+	}
+	if (in->fmt == RMCP_G10_SOPP)	/* s_waitcnt lgkmcnt(0) [13:8]; other SOPPs do not */
+		return sopp_op(in) == 0x0c && ((in->w0 >> 8) & 0x3f) == 0;
+	return true;
+}
+
+static bool salu_reads_exec(const struct hz_insn *in)
+{
+	if (in->flags & HK_EXEC_READ)
+		return true;
+	uint32_t s0 = in->w0 & 0xff, s1 = (in->w0 >> 8) & 0xff;
+	switch (in->fmt) {
+	case RMCP_G10_SOP2:
+	case RMCP_G10_SOPC:
+		return s0 == 126 || s0 == 127 || s1 == 126 || s1 == 127;
+	case RMCP_G10_SOP1:
+		return s0 == 126 || s0 == 127;
+	default:
+		return false;
+	}
+}
+
+static int lds_type(const struct hz_insn *in)
+{
+	if (in->flags & HK_DS)
+		return 1;
+	if ((in->flags & HK_VMEM) || ((in->flags & HK_FLAT) && flat_seg(in)))
+		return 2;
+	return 0;
+}
+
+static bool vscnt_zero(const struct hz_insn *in)
+{
+	return sopk_op(in) == 0x17 && ((in->w0 >> 16) & 0x7f) == HZ_NULL && (in->w0 & 0xffff) == 0;
+}
+
+/* Does one of the single-instruction checks of run() apply to this instruction? */
+static bool local_check(const struct hz_insn *in)
+{
+	switch (in->fmt) {
+	case RMCP_G10_MUBUF:
+	case RMCP_G10_MTBUF:
+		return (in->w0 & 6) != 0;
+	case RMCP_G10_SOPP:
+		return sopp_op(in) == 0x21 || sopp_op(in) == 0x20 ||
+		       ((in->flags & HK_BRANCH) && (in->w0 & 0xffff) == 0x3f);
+	case RMCP_G10_FLAT:
+		return (in->flags & HK_FLAT) != 0;
+	case RMCP_G10_DS:
+		return (in->flags & HK_DS) && in->width;
+	default:
+		return false;
+	}
+}
+
+/* What instruction i does (c->fx[i]); returns its FX_* bits. */
+static uint32_t effect(struct hz_ctx *c, size_t i)
+{
+	{
+		const struct hz_insn *in = &c->in[i];
+		struct hz_fx *x = &c->fx[i];
+		uint32_t f = in->flags, e = 0;
+		x->rd = 0;
+		/* Half of all code: a VALU that writes no SGPR. What follows gives it exactly this
+		 * (no memory, no SALU, no compare, no field-dependent check), without the tests. */
+		if ((f & HK_VALU) && !(f & (HK_CMP | HK_CMPX | HK_VOP3B | HK_VCC_CARRY | HK_READLANE))) {
+			e = FX_VTS_EXP | ((f & HK_VNOP) ? 0 : FX_PERM_EXP) |
+			    ((f & HK_PERMLANE) ? FX_PERMLANE | FX_T_PERM : 0);
+			x->e = e;
+			return e;
+		}
+		/* Sets in the next free slot, kept only if not empty. */
+		struct hz_rd *y = &c->rd[c->nrd];
+		y->reads.m[0] = y->reads.m[1] = y->defs.m[0] = y->defs.m[1] = 0;
+		if (f & (HK_VMEM | HK_DS | HK_FLAT)) {
+			mem_reads(in, &y->reads);
+			e |= FX_VTS_GEN;
+		} else if (f & HK_SMEM) {
+			smem_reads(in, &y->reads);
+			e |= FX_STV_GEN;
+		}
+		if (vts_expires(in))
+			e |= FX_VTS_EXP;
+		if (!(f & HK_SMEM) && stv_expires(in))
+			e |= FX_STV_EXP;
+		if (f & (HK_SALU | HK_SMEM)) {
+			scalar_defs(in, &y->defs);
+			e |= FX_SCALAR;
+		}
+		if (f & HK_VALU) {
+			bool named;
+			if (valu_sdef(c, in, &y->defs, &named)) {
+				e |= FX_VSDEF;
+				if (meets(&y->defs, &exec_regs))
+					e |= FX_DEF_EXEC;
+			}
+			e |= named ? FX_CX_EXP : 0;	/* vcmpx-exec-war ends at a named SGPR write */
+			if ((f & HK_CMP) && (e & FX_DEF_EXEC))
+				e |= FX_PERM_SET;
+			else if (!(f & HK_VNOP))
+				e |= FX_PERM_EXP;
+			if (f & HK_PERMLANE)
+				e |= FX_PERMLANE;
+		} else if ((f & (HK_VMEM | HK_DS | HK_FLAT | HK_EXP)) || ((f & HK_SALU) && salu_reads_exec(in))) {
+			e |= FX_CX_HIT;
+		} else if (sopp_op(in) == 0x23 && (in->w0 & 1) == 0) {
+			e |= FX_CX_EXP;
+		}
+		int t = lds_type(in);
+		e |= t == 1 ? FX_LDS1 : t == 2 ? FX_LDS2 : 0;
+		if (vscnt_zero(in))
+			e |= FX_VSCNT0;
+		if (local_check(in))
+			e |= FX_LOCAL;
+		if (f & HK_BRANCH)
+			e |= FX_BRANCH;
+		if (!(y->defs.m[0] | y->defs.m[1]))
+			e &= ~(uint32_t)FX_SCALAR;	/* no SGPR written: nothing for TR_VTS to test */
+		if (y->defs.m[0] | y->defs.m[1] | y->reads.m[0] | y->reads.m[1])
+			x->rd = c->nrd++;
+		e |= ((e & FX_SCALAR) ? FX_T_VTS : 0) | ((e & FX_VSDEF) ? FX_T_STV : 0) |
+		     ((e & FX_DEF_EXEC) ? FX_T_CX : 0) | ((e & FX_PERMLANE) ? FX_T_PERM : 0);
+		x->e = e;
+		return e;
+	}
+}
+
+/*
+ * Every instruction's effects (c->fx), and two lists in instruction order: the ones the
+ * forward filter must step through (c->flist, per block from c->fbeg) and the ones run()
+ * must look at (*cand: triggers of a search or of a single-instruction check). The filter
+ * skips repeats: an instruction that only ends windows (FX_*_EXP, as every plain VALU does)
+ * does nothing the same one just before it has not done, and the filter has nothing to
+ * flag there. Returns the union of all FX_* bits, or 0 with *cand NULL when out of memory.
+ */
+uint32_t rmcp_hz_effects(struct hz_ctx *c, uint32_t **cand, uint32_t *ncand)
+{
+	const uint32_t ends = FX_VTS_EXP | FX_STV_EXP | FX_CX_EXP | FX_PERM_EXP | FX_LOCAL;
+	const uint32_t looks = FX_SCALAR | FX_VSDEF | FX_PERMLANE | FX_LDS1 | FX_LDS2 | FX_LOCAL;
+	c->flist = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
+	c->fbeg = rmcp_hz_alloc(c, (c->nb + 1) * sizeof(uint32_t));
+	*cand = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
+	if (!c->flist || !c->fbeg || !*cand) {
+		*cand = NULL;
+		return 0;
+	}
+	uint32_t all = 0, nl = 0, nc = 0;
+	memset(&c->rd[0], 0, sizeof(c->rd[0]));
+	c->nrd = 1;
+	for (size_t b = 0; b < c->nb; b++) {
+		c->fbeg[b] = nl;
+		uint32_t prev = UINT32_MAX;
+		for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++) {
+			uint32_t e = effect(c, i);
+			all |= e;
+			if (e & looks)
+				(*cand)[nc++] = i;
+			if ((e & ~ends) || (e & ~(uint32_t)FX_LOCAL) != prev)
+				c->flist[nl++] = i;
+			prev = (e & ~ends) ? UINT32_MAX : e & ~(uint32_t)FX_LOCAL;
+		}
+	}
+	c->fbeg[c->nb] = nl;
+	*ncand = nc;
+	return all;
+}
+
+

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernels judged before (struct rmcp_isa_memo): a kernel whose bytes, wave size, WGP mode
+ * and ISA pair equal an earlier one's gets the earlier hazards moved to its address.
+ * Template instantiations often compile to the same code, and branches are pc-relative, so
+ * the same bytes give the same hazards at the same offsets. Per code object the table
+ * points into the code object; shared by a file's code objects, it keeps copies.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa_hazard.h"
+#include "banned.h"
+
+const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p,
+					size_t size, const struct rmcp_isa_kernel *k)
+{
+	const struct rmcp_isa_memo *t = h->memo;
+	unsigned cc = rmcp_isa_fast_code_class(h->fast), rc = rmcp_isa_fast_real_class(h->fast);
+	if (!t->cap)
+		return NULL;
+	for (size_t at = hash & (t->cap - 1);; at = (at + 1) & (t->cap - 1)) {
+		const struct hz_memo *m = &t->slot[at];
+		if (!m->hash)
+			return NULL;
+		if (m->hash == hash && m->size == size && m->wave64 == k->wave64 && m->wgp == k->wgp_mode &&
+		    m->c == cc && m->r == rc && memcmp(m->p, p, size) == 0)
+			return m;
+	}
+}
+
+/* Remember k's result (best effort: without memory, the next copy is simply judged again). */
+void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, size_t size, uint64_t addr,
+		     const struct rmcp_isa_kernel *k)
+{
+	struct rmcp_isa_memo *t = h->memo;
+	if (2 * (t->n + 1) > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+		struct hz_memo *n = calloc(cap, sizeof(*n));
+		if (!n)
+			return;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->slot[i].hash)
+				continue;
+			size_t at = t->slot[i].hash & (cap - 1);
+			while (n[at].hash)
+				at = (at + 1) & (cap - 1);
+			n[at] = t->slot[i];
+		}
+		free(t->slot);
+		t->slot = n;
+		t->cap = cap;
+	}
+	uint8_t *copy = NULL;
+	if (t->copies) {
+		if (!(copy = malloc(size ? size : 1)))
+			return;
+		memcpy(copy, p, size);
+	}
+	size_t at = hash & (t->cap - 1);
+	while (t->slot[at].hash)
+		at = (at + 1) & (t->cap - 1);
+	struct hz_memo *m = &t->slot[at];
+	m->hash = hash;
+	m->p = copy ? copy : p;
+	m->size = size;
+	m->wave64 = k->wave64;
+	m->wgp = k->wgp_mode;
+	m->c = (uint8_t)rmcp_isa_fast_code_class(h->fast);
+	m->r = (uint8_t)rmcp_isa_fast_real_class(h->fast);
+	m->n_hazards = k->n_hazards;
+	m->n_possible = k->n_possible;
+	memcpy(m->n_by_class, k->n_by_class, sizeof(m->n_by_class));
+	memcpy(m->first_by_class, k->first_by_class, sizeof(m->first_by_class));
+	m->has_hazard = k->has_hazard;
+	m->hazard = k->hazard;
+	m->hazard.addr -= addr;
+	m->hazard.other_addr -= addr;
+	t->n++;
+}
+
+void rmcp_hz_memo_apply(const struct hz_memo *m, uint64_t addr, struct rmcp_isa_kernel *k)
+{
+	k->n_hazards = m->n_hazards;
+	k->n_possible = m->n_possible;
+	memcpy(k->n_by_class, m->n_by_class, sizeof(k->n_by_class));
+	memcpy(k->first_by_class, m->first_by_class, sizeof(k->first_by_class));
+	k->has_hazard = m->has_hazard;
+	k->hazard = m->hazard;
+	k->hazard.addr += addr;
+	k->hazard.other_addr += addr;
+}
+
+static void memo_clear(struct rmcp_isa_memo *t)
+{
+	for (size_t i = 0; t->copies && i < t->cap; i++)
+		if (t->slot[i].hash)
+			free((void *)t->slot[i].p);
+	if (t->cap)
+		memset(t->slot, 0, t->cap * sizeof(*t->slot));
+	t->n = 0;
+}
+
+struct rmcp_isa_memo *rmcp_isa_memo_new(void)
+{
+	struct rmcp_isa_memo *t = calloc(1, sizeof(*t));
+	if (t)
+		t->copies = true;
+	return t;
+}
+
+void rmcp_isa_memo_free(struct rmcp_isa_memo *t)
+{
+	if (t) {
+		memo_clear(t);
+		free(t->slot);
+		free(t);
+	}
+}
+
+void rmcp_isa_hz_share(struct rmcp_isa_hz *h, struct rmcp_isa_memo *t)
+{
+	h->memo = t ? t : &h->own;
+}
+
+void rmcp_isa_hz_forget(struct rmcp_isa_hz *h)
+{
+	if (h)
+		memo_clear(h->memo);
+}
+
