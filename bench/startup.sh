@@ -5,7 +5,9 @@
 #   1. `rmcp --version` and `rmcp scan` of a small file against /bin/true (the cost of being a
 #      process at all). Goal (issue 11): `rmcp --version` within 1.5x of /bin/true.
 #   2. `rmcp scan` of Debian's librocsparse (1.3 GB, 111 bundles) against
-#      `llvm-readobj-22 --offloading`. Goal: at least 100x faster.
+#      `llvm-readobj-22 --offloading`, both printing text. Goal: at least 100x faster.
+#      `rmcp scan --json` of the same file is measured too (it builds and prints a
+#      355 KB JSON document through json-c, which costs more than the scan itself).
 # Then page faults and shared objects loaded per command (perf stat / LD_DEBUG), which is where
 # start-up time goes. Needs hyperfine, perf (linux-perf), llvm-22, librocsparse0
 # (scripts/deps.txt). Raw results: bench/results/startup-*.json (not committed).
@@ -52,6 +54,7 @@ report "$here/results/startup-small.json" "/bin/true"
 echo "scan of $(basename "$big") ($(du -h "$big" | cut -f1)):"
 hyperfine -N --style basic --warmup 3 --runs "$((runs / 2))" --export-json "$here/results/startup-big.json" \
 	-n "llvm-readobj-22 --offloading" "$readobj --offloading $big" \
+	-n "rmcp scan" "$rmcp scan $big" \
 	-n "rmcp scan --json" "$rmcp scan --json $big" >/dev/null
 report "$here/results/startup-big.json" "llvm-readobj-22 --offloading"
 

@@ -10,6 +10,7 @@
 #include "opts.h"
 #include "version.h"
 #include "names.h"
+#include "report.h"
 #include "banned.h"
 
 static const struct rmcp_cmd commands[] = {
@@ -144,6 +145,8 @@ int main(int argc, char **argv)
 		return rmcp_finish_stdout(NULL, RMCP_EXIT_OK);
 	}
 	const struct rmcp_cmd *c = find_command(name);
+	/* One command, one document, then exit: the OS frees it faster than json-c would. */
+	rmcp_report_json_keep(true);
 	if (c)
 		return c->fn(argc - 1, argv + 1);
 	return unknown_command(name);

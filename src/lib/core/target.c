@@ -10,7 +10,8 @@ const struct rmcp_target *rmcp_target_by_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < rmcp_target_table_len; i++) {
 		const struct rmcp_target *t = &rmcp_target_table[i];
-		if (strlen(t->name) == len && memcmp(t->name, name, len) == 0)
+		/* strncmp stops at the table name's end; then its length must be len. */
+		if (strncmp(t->name, name, len) == 0 && t->name[len] == '\0')
 			return t;
 	}
 	return NULL;

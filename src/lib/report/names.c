@@ -43,7 +43,10 @@ size_t rmcp_utf8_seq(const unsigned char *s, size_t n)
 bool rmcp_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
+	size_t i = 0;
+	while (i < n && p[i] < 0x80)	/* ASCII, nearly every name: one byte at a time */
+		i++;
+	while (i < n) {
 		size_t l = rmcp_utf8_seq(p + i, n - i);
 		if (!l)
 			return false;

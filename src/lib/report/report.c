@@ -310,6 +310,14 @@ void rmcp_envelope_now(struct rmcp_envelope *e)
 		e->hostname[0] = '\0';
 }
 
+static bool keep_last;
+static json_object *kept;
+
+void rmcp_report_json_keep(bool keep)
+{
+	keep_last = keep;
+}
+
 int rmcp_report_json(FILE *out, json_object *root)
 {
 	struct rmcp_envelope env;
@@ -338,7 +346,12 @@ int rmcp_report_json(FILE *out, json_object *root)
 		fputs(s, out);
 		fputc('\n', out);
 	}
-	json_object_put(doc);
+	if (keep_last) {
+		json_object_put(kept);	/* a second document: the first one goes */
+		kept = doc;
+	} else {
+		json_object_put(doc);
+	}
 	if (!s)
 		return -ENOMEM;
 	return ferror(out) ? -EIO : 0;
