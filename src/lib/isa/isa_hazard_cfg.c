@@ -20,6 +20,20 @@
  * searches answer "possible" (a crafted kernel cannot make the check quadratic). */
 #define HZ_BUDGET (64u << 20)
 
+/* The instruction starting at byte off of the kernel, or UINT32_MAX. */
+static uint32_t find_insn(const struct hz_ctx *c, uint32_t off)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->in[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->n && c->in[lo].off == off ? (uint32_t)lo : UINT32_MAX;
+}
+
 static bool conditional(const struct hz_insn *in)
 {
 	return (in->flags & HK_BRANCH) && !(in->flags & HK_END);
@@ -51,12 +65,12 @@ static struct rmcp_isa_rec *decode(struct hz_ctx *c, size_t *nrec)
 }
 
 /*
- * One pass over the records: instructions with their key properties, the instruction at
- * each dword (for branch targets), and the leaders (the entry, whatever follows a branch
- * or an end; targets are added once every instruction is known).
+ * One pass over the records: instructions with their key properties, and the leaders (the
+ * entry, whatever follows a branch or an end; targets are added once every instruction is
+ * known).
  */
-static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint32_t *at,
-		   uint8_t *lead, uint32_t *branches, size_t *nbranches)
+static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint8_t *lead,
+		   uint32_t *branches, size_t *nbranches)
 {
 	size_t size = c->k->size, nb = 0, n = 0;
 	const struct hz_key *keys = c->h->keys;
@@ -82,7 +96,6 @@ static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec
 		in->flags = kk ? kk->flags : 0;
 		in->width = kk ? kk->width : 0;
 		in->alu = kk ? kk->alu : 0;
-		at[r->off / 4] = (uint32_t)n;
 		lead[n + 1] = (in->flags & (HK_BRANCH | HK_END)) != 0;
 		if (in->flags & HK_BRANCH)
 			branches[nb++] = (uint32_t)n;
@@ -103,22 +116,18 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	c->fx = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(*c->fx));
 	c->rd = rmcp_hz_alloc(c, (nrec + 1) * sizeof(*c->rd));
 	uint8_t *lead = rmcp_hz_alloc(c, nrec + 1);
-	uint32_t *at = rmcp_hz_alloc(c, dwords * sizeof(uint32_t));
 	uint32_t *branches = rmcp_hz_alloc(c, (nrec ? nrec : 1) * sizeof(uint32_t));
-	if (!c->in || !c->fx || !c->rd || !lead || !at || !branches)
+	if (!c->in || !c->fx || !c->rd || !lead || !branches)
 		return -ENOMEM;
-	memset(at, 0xff, dwords * sizeof(uint32_t));
 	size_t nbr;
 	lead[0] = 1;
-	c->n = fill(c, rec, nrec, at, lead, branches, &nbr);
+	c->n = fill(c, rec, nrec, lead, branches, &nbr);
 	for (size_t j = 0; j < nbr; j++) {
 		struct hz_insn *in = &c->in[branches[j]];
 		int64_t t = (int64_t)in->off + 4 + 4 * (int64_t)(int16_t)(in->w0 & 0xffff);
 		/* Outside the kernel or mid-instruction: no edge (UINT32_MAX). */
-		if (t >= 0 && (uint64_t)t / 4 < c->k->size / 4 && at[t / 4] < c->n) {
-			in->tgt = at[t / 4];
+		if (t >= 0 && t <= (int64_t)UINT32_MAX && (in->tgt = find_insn(c, (uint32_t)t)) != UINT32_MAX)
 			lead[in->tgt] = 1;
-		}
 	}
 	/* Blocks (at most one per instruction), each instruction's block, edge count. */
 	c->b = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(*c->b));
