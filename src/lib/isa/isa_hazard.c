@@ -368,7 +368,7 @@ int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uin
 		k->hazards_checked = false;
 		return 0;
 	}
-	uint64_t hash = rmcp_xxh64(p, size, 0x72636d70) | 1;	/* 0 marks an empty slot */
+	uint64_t hash = rmcp_xxh64(p, size, 0x72636d70);
 	const struct hz_memo *m = rmcp_hz_memo_find(h, hash, p, size, k);
 	if (m) {
 		rmcp_hz_memo_apply(m, addr, k);

@@ -69,10 +69,11 @@ struct hz_arena {
  * template instantiations often compile to the same code, and branches are pc-relative,
  * so the same bytes give the same hazards at the same offsets. */
 struct hz_memo {
-	uint64_t hash;		/* 0: empty slot */
+	uint64_t hash;
 	const uint8_t *p;	/* its bytes (the code object's, or the table's own copy) */
 	size_t size;
 	bool wave64, wgp;
+	bool owned;		/* p is the table's own copy */
 	uint8_t c, r;		/* the fast pair's ISA classes */
 	uint64_t n_hazards, n_possible;
 	uint32_t n_by_class[RMCP_ISA_HZ_NCLASSES], first_by_class[RMCP_ISA_HZ_NCLASSES];
@@ -80,11 +81,16 @@ struct hz_memo {
 	struct rmcp_isa_hazard hazard;	/* addresses relative to the kernel */
 };
 
-/* Open addressing, capacity a power of two, at most half full. */
+/* Entries in order of arrival; an open-addressing index over them (entry + 1, 0 empty),
+ * capacity a power of two, at most half full. Small slots keep the index's pages few. */
 struct rmcp_isa_memo {
-	struct hz_memo *slot;
-	size_t n, cap;
+	struct hz_memo *entry;
+	size_t n, room;
+	uint32_t *slot;
+	size_t cap;
 	bool copies;		/* keeps a copy of each kernel's bytes (shared across code objects) */
+	const uint8_t *stable;	/* ... except of bytes inside [stable, stable + stable_len): the */
+	size_t stable_len;	/* file's own mapping, there as long as the table */
 };
 
 struct rmcp_isa_hz {
@@ -245,7 +251,7 @@ static inline int fx_lds(const struct hz_fx *x)
  * union of all FX_* bits, or 0 with *cand NULL when out of memory. */
 uint32_t rmcp_hz_effects(struct hz_ctx *c, uint32_t **cand, uint32_t *ncand);
 
-/* Kernels judged before (isa_hazard_memo.c); hash: of the kernel's bytes, never 0. */
+/* Kernels judged before (isa_hazard_memo.c); hash: XXH64 of the kernel's bytes. */
 const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p,
 					size_t size, const struct rmcp_isa_kernel *k);
 void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, size_t size, uint64_t addr,

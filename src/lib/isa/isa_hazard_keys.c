@@ -294,6 +294,7 @@ void rmcp_isa_hz_close(struct rmcp_isa_hz *h)
 	if (h) {
 		rmcp_hz_arena_release(&h->arena);
 		free(h->own.slot);
+		free(h->own.entry);
 		free(h->owned);
 		free(h);
 	}

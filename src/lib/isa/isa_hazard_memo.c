@@ -6,6 +6,7 @@
  * the same bytes give the same hazards at the same offsets. Per code object the table
  * points into the code object; shared by a file's code objects, it keeps copies.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,50 +20,66 @@ const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t ha
 	unsigned cc = rmcp_isa_fast_code_class(h->fast), rc = rmcp_isa_fast_real_class(h->fast);
 	if (!t->cap)
 		return NULL;
-	for (size_t at = hash & (t->cap - 1);; at = (at + 1) & (t->cap - 1)) {
-		const struct hz_memo *m = &t->slot[at];
-		if (!m->hash)
-			return NULL;
+	for (size_t at = hash & (t->cap - 1); t->slot[at]; at = (at + 1) & (t->cap - 1)) {
+		const struct hz_memo *m = &t->entry[t->slot[at] - 1];
 		if (m->hash == hash && m->size == size && m->wave64 == k->wave64 && m->wgp == k->wgp_mode &&
 		    m->c == cc && m->r == rc && memcmp(m->p, p, size) == 0)
 			return m;
 	}
+	return NULL;
+}
+
+/* Room for one more entry and its slot; false without memory. */
+static bool grow(struct rmcp_isa_memo *t)
+{
+	if (t->n >= UINT32_MAX - 1)
+		return false;
+	if (t->n == t->room) {
+		size_t room = t->room ? 2 * t->room : 64;
+		struct hz_memo *e = realloc(t->entry, room * sizeof(*e));
+		if (!e)
+			return false;
+		t->entry = e;
+		t->room = room;
+	}
+	if (2 * (t->n + 1) > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+		uint32_t *slot = calloc(cap, sizeof(*slot));
+		if (!slot)
+			return false;
+		for (size_t i = 0; i < t->n; i++) {
+			size_t at = t->entry[i].hash & (cap - 1);
+			while (slot[at])
+				at = (at + 1) & (cap - 1);
+			slot[at] = (uint32_t)i + 1;
+		}
+		free(t->slot);
+		t->slot = slot;
+		t->cap = cap;
+	}
+	return true;
 }
 
 /* Remember k's result (best effort: without memory, the next copy is simply judged again). */
 void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, size_t size, uint64_t addr,
-		     const struct rmcp_isa_kernel *k)
+		      const struct rmcp_isa_kernel *k)
 {
 	struct rmcp_isa_memo *t = h->memo;
-	if (2 * (t->n + 1) > t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 256;
-		struct hz_memo *n = calloc(cap, sizeof(*n));
-		if (!n)
-			return;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->slot[i].hash)
-				continue;
-			size_t at = t->slot[i].hash & (cap - 1);
-			while (n[at].hash)
-				at = (at + 1) & (cap - 1);
-			n[at] = t->slot[i];
-		}
-		free(t->slot);
-		t->slot = n;
-		t->cap = cap;
-	}
+	if (!grow(t))
+		return;
 	uint8_t *copy = NULL;
-	if (t->copies) {
+	uintptr_t rel = (uintptr_t)p - (uintptr_t)t->stable;	/* checked before use */
+	bool stable = t->stable && (uintptr_t)p >= (uintptr_t)t->stable && rel <= t->stable_len &&
+		      size <= t->stable_len - rel;
+	if (t->copies && !stable) {
 		if (!(copy = malloc(size ? size : 1)))
 			return;
 		memcpy(copy, p, size);
 	}
-	size_t at = hash & (t->cap - 1);
-	while (t->slot[at].hash)
-		at = (at + 1) & (t->cap - 1);
-	struct hz_memo *m = &t->slot[at];
+	struct hz_memo *m = &t->entry[t->n];
 	m->hash = hash;
 	m->p = copy ? copy : p;
+	m->owned = copy != NULL;
 	m->size = size;
 	m->wave64 = k->wave64;
 	m->wgp = k->wgp_mode;
@@ -76,7 +93,10 @@ void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, si
 	m->hazard = k->hazard;
 	m->hazard.addr -= addr;
 	m->hazard.other_addr -= addr;
-	t->n++;
+	size_t at = hash & (t->cap - 1);
+	while (t->slot[at])
+		at = (at + 1) & (t->cap - 1);
+	t->slot[at] = (uint32_t)++t->n;
 }
 
 void rmcp_hz_memo_apply(const struct hz_memo *m, uint64_t addr, struct rmcp_isa_kernel *k)
@@ -93,19 +113,22 @@ void rmcp_hz_memo_apply(const struct hz_memo *m, uint64_t addr, struct rmcp_isa_
 
 static void memo_clear(struct rmcp_isa_memo *t)
 {
-	for (size_t i = 0; t->copies && i < t->cap; i++)
-		if (t->slot[i].hash)
-			free((void *)t->slot[i].p);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->entry[i].owned)
+			free((void *)t->entry[i].p);
 	if (t->cap)
 		memset(t->slot, 0, t->cap * sizeof(*t->slot));
 	t->n = 0;
 }
 
-struct rmcp_isa_memo *rmcp_isa_memo_new(void)
+struct rmcp_isa_memo *rmcp_isa_memo_new(const void *stable, size_t stable_len)
 {
 	struct rmcp_isa_memo *t = calloc(1, sizeof(*t));
-	if (t)
+	if (t) {
 		t->copies = true;
+		t->stable = stable;
+		t->stable_len = stable ? stable_len : 0;
+	}
 	return t;
 }
 
@@ -114,6 +137,7 @@ void rmcp_isa_memo_free(struct rmcp_isa_memo *t)
 	if (t) {
 		memo_clear(t);
 		free(t->slot);
+		free(t->entry);
 		free(t);
 	}
 }

@@ -105,9 +105,10 @@ void rmcp_isa_hz_close(struct rmcp_isa_hz *h);
 void rmcp_isa_hz_forget(struct rmcp_isa_hz *h);
 
 /* Kernels judged before, shared by every code object of one file (rmcp_isa_check_buffer):
- * it keeps a copy of each kernel's bytes, so the code objects may come and go. */
+ * it keeps a copy of each kernel's bytes that lies outside [stable, stable + stable_len)
+ * (the file's buffer, which outlives the table), so decompressed code objects may go. */
 struct rmcp_isa_memo;
-struct rmcp_isa_memo *rmcp_isa_memo_new(void);
+struct rmcp_isa_memo *rmcp_isa_memo_new(const void *stable, size_t stable_len);
 void rmcp_isa_memo_free(struct rmcp_isa_memo *m);
 /* Use m instead of the detectors' own per-code-object memory (NULL: back to their own). */
 void rmcp_isa_hz_share(struct rmcp_isa_hz *h, struct rmcp_isa_memo *m);
