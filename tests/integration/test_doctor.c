@@ -161,6 +161,13 @@ static const struct fixture_case cases[] = {
 	  { { "gfx1030", "gfx1030", "1002:73bf", 17163091968LL, 1, "ok", true },
 	    { "gfx1100", "gfx1030", "1002:744c", 25753026560LL, 2, "ok", true } },
 	  "only some GPUs", "unset HSA_OVERRIDE_GFX_VERSION ", "HIP_VISIBLE_DEVICES" },
+	/* The verdict rests on the missing PyTorch (GPU 0 can train once it is installed), but
+	 * the headline still names the override that makes GPU 1 fault. */
+	{ "two GPUs + one global 10.3.0 override, no PyTorch", "two-gpus", { "HSA_OVERRIDE_GFX_VERSION=10.3.0" },
+	  { NULL }, false, 1, "workaround", { "override-multi-gpu", "no-torch", "override-foreign-family@1" }, 2,
+	  { { "gfx1030", "gfx1030", "1002:73bf", 17163091968LL, 1, "ok", true },
+	    { "gfx1100", "gfx1030", "1002:744c", 25753026560LL, 2, "ok", true } },
+	  "RX 7900 XTX (gfx1100) run gfx1030 code from another ISA group", "unset HSA_OVERRIDE_GFX_VERSION ", NULL },
 	{ "two GPUs + per-node override on the wrong one", "two-gpus", { "HSA_OVERRIDE_GFX_VERSION_2=10.3.0" },
 	  { VENV }, false, 1, "workaround", { "gpu-ready@0", "override-foreign-family@1", "mixed-gpus" }, 2,
 	  { { "gfx1030", "gfx1030", "1002:73bf", 17163091968LL, 1, "ok", true },

@@ -134,7 +134,26 @@ static void pick_summary(struct rmcp_kb_result *r, struct rmcp_facts *gpus, bool
 		unsigned yes = 0;
 		for (size_t g = 0; g < r->n_gpus; g++)
 			yes += r->gpu_verdict[g] == RMCP_VERDICT_YES && (!any_visible || gpu_visible(&gpus[g]));
-		if (more)
+		/* An error the verdict does not rest on (a GPU the machine would not train on, made
+		 * to fault by the environment) is still named: "more problems below" would hide
+		 * the one thing that crashes the desktop. */
+		int loud = -1;
+		for (size_t i = 0; i < r->n_findings && more; i++) {
+			const struct rmcp_finding *f = &r->findings[i];
+			if ((int)i != r->decisive && in_pool(f, gpus, any_visible) && f->summary[0] &&
+			    f->rule->severity == RMCP_SEV_ERROR &&
+			    f->rule->severity > r->findings[r->decisive].rule->severity &&
+			    f->rule->verdict > RMCP_VERDICT_YES && (loud < 0 || f->rule->severity > r->findings[loud].rule->severity))
+				loud = (int)i;
+		}
+		if (loud >= 0 && more > 1)
+			snprintf(r->summary, sizeof(r->summary), "%s; and %s (and %u more problem%s below)",
+				 r->findings[r->decisive].summary, r->findings[loud].summary, more - 1,
+				 more == 2 ? "" : "s");
+		else if (loud >= 0)
+			snprintf(r->summary, sizeof(r->summary), "%s; and %s", r->findings[r->decisive].summary,
+				 r->findings[loud].summary);
+		else if (more)
 			snprintf(r->summary, sizeof(r->summary), "%s (and %u more problem%s below)",
 				 r->findings[r->decisive].summary, more, more == 1 ? "" : "s");
 		else if (r->verdict == RMCP_VERDICT_YES && yes > 1)
