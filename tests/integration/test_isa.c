@@ -310,7 +310,7 @@ static void rocsparse_agreement(void **state)
 	assert_int_equal(rmcp_isa_check_buffer(m.p, m.len, &g, RMCP_ISA_CROSSCHECK | RMCP_ISA_NO_TEXT | RMCP_ISA_NO_HAZARDS,
 					       &f), 0);
 	assert_null(f.error);
-	uint64_t insns = 0, disagree = 0, objects = 0;
+	uint64_t insns = 0, disagree = 0, objects = 0, undecodable = 0;
 	for (size_t i = 0; i < f.n_objects; i++) {
 		const struct rmcp_isa_object *o = &f.objects[i];
 		if (o->error)
@@ -322,6 +322,7 @@ static void rocsparse_agreement(void **state)
 		objects++;
 		insns += o->report.n_insns;
 		disagree += o->report.n_disagree;
+		undecodable += o->report.n_undecodable;
 		if (o->report.n_disagree)
 			fprintf(stderr, "bundle %u: %llu disagreements, first at 0x%llx\n", o->bundle,
 				(unsigned long long)o->report.n_disagree, (unsigned long long)o->report.first_disagree);
@@ -332,6 +333,10 @@ static void rocsparse_agreement(void **state)
 	assert_int_equal(objects, 111);
 	assert_true(insns > 6000000);
 	assert_int_equal(disagree, 0);
+	/* Every instruction decodes, including the 145 VOPC SDWA compares whose SGPR destination
+	 * puts 7 in [10:8] (s23: 0x7d5438f9 0x06009715), once wrongly kept from LLVM as if that
+	 * were a reserved dst_sel (isa_gfx10.h rmcp_g10_llvm_unsafe). */
+	assert_int_equal(undecodable, 0);
 	rmcp_isa_file_release(&f);
 	munmap(m.p, m.len);
 }

@@ -223,12 +223,16 @@ static inline void rmcp_g10_split(uint32_t w0, uint32_t w1, struct rmcp_g10_spli
  * and LLVM 19.1.7 crashes printing it (out-of-bounds read, found by tools/gen-isa-table.c's
  * random probes: v_cndmask_b32_sdwa 0x020002f9 0x00000701 segfaults in LLVMDisasmInstruction).
  * Both the oracle and the fast path treat such words as undecodable without asking LLVM.
+ * VOPC's SDWA dword has no dst_sel: [14:8] is its SGPR destination and [15] says it is there
+ * (LLVM's VOPC_SDWA9e), so 7 in [10:8] is s7, s15, s23, ... and LLVM prints it
+ * (`v_cmp_eq_u16_sdwa s23, v21, v28 ...`, 145 of them in Debian's librocsparse for gfx1030).
  */
 static inline int rmcp_g10_llvm_unsafe(const struct rmcp_g10_split *s, uint32_t w1)
 {
 	if ((s->fmt == RMCP_G10_VOP1 || s->fmt == RMCP_G10_VOP2 || s->fmt == RMCP_G10_VOPC) &&
 	    (s->key & 3) == RMCP_G10_SDWA)
-		return ((w1 >> 8) & 7) == 7 || ((w1 >> 16) & 7) == 7 || ((w1 >> 24) & 7) == 7;
+		return (s->fmt != RMCP_G10_VOPC && ((w1 >> 8) & 7) == 7) || ((w1 >> 16) & 7) == 7 ||
+		       ((w1 >> 24) & 7) == 7;
 	return 0;
 }
 
