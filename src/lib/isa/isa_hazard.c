@@ -246,7 +246,8 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		/* Clear (FX_CX_EXP, FX_PERM_EXP), then set (FX_CX_HIT, FX_PERM_SET); CX_EXP and
 		 * CX_HIT never come together (effect()). */
 		f = (uint8_t)((f & ~((e >> 6) & 3u)) | ((e >> 4) & 3u));
-		if (lds)
+		/* Only LDS/VMEM events, vscnt waits and branches move the LDS half of the state. */
+		if (lds && (e & (FX_LDS1 | FX_LDS2 | FX_VSCNT0 | FX_BRANCH)))
 			f = lds_step(e, f, &t);
 		tr[i] = t;
 	}
@@ -280,10 +281,7 @@ static int run(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	int rc = rmcp_hz_build(c, rec, nrec);
 	if (rc < 0)
 		return rc;
-	uint32_t *cand, ncand;
-	uint32_t all = rmcp_hz_effects(c, &cand, &ncand);
-	if (!cand)
-		return -ENOMEM;
+	uint32_t *cand = c->cand, ncand = c->ncand, all = c->all;
 	bool has_ds = all & FX_LDS1, has_vm = all & FX_LDS2, has_wide = false;
 	for (uint32_t j = 0; j < ncand && !has_wide; j++)
 		has_wide = (c->in[cand[j]].flags & HK_DS) && c->in[cand[j]].width;

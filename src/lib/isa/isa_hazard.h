@@ -98,7 +98,7 @@ struct rmcp_isa_hz {
 	struct hz_arena arena;
 	struct rmcp_isa_memo own;	/* this code object's kernels (pointers into it) */
 	struct rmcp_isa_memo *memo;	/* &own, or one shared by a whole file */
-	const struct hz_key *keys;	/* [global key]: shared per code class (isa_hazard_keys.c) */
+	const struct hz_key *keys;	/* [global key], and [nkeys] all zero: shared per code class */
 	struct hz_key *owned;		/* keys, when not shared */
 	size_t nkeys;
 };
@@ -173,6 +173,8 @@ struct hz_ctx {
 	struct hz_rd *rd;		/* [1 + instructions with SGPR reads or defs] */
 	uint32_t nrd;
 	uint32_t *flist, *fbeg;		/* the forward filter's instructions; fbeg[b]: block b's first */
+	uint32_t *cand, ncand;		/* what run() looks at: triggers and single-instruction checks */
+	uint32_t all;			/* union of every instruction's FX_* bits */
 	size_t n;
 	struct hz_blk *b;
 	size_t nb;
@@ -198,8 +200,11 @@ void *rmcp_hz_zalloc(struct hz_ctx *c, size_t n);
 void rmcp_hz_arena_reset(struct hz_arena *a);
 void rmcp_hz_arena_release(struct hz_arena *a);
 
-/* Build instructions (from the fast walk's records, or decoded here if rec is NULL),
- * blocks, predecessors (isa_hazard_cfg.c). 0 or -ENOMEM. */
+/* Build instructions (from the fast walk's records, or decoded here if rec is NULL) with
+ * their effects, blocks, predecessors, and the lists of struct hz_ctx: flist/fbeg (the
+ * forward filter steps through all but repeats: an instruction that only ends windows, as
+ * every plain VALU does, does nothing the same one just before it has not done) and cand
+ * (isa_hazard_cfg.c). 0 or -ENOMEM. */
 int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec);
 
 /* Forward dataflow over the blocks (isa_hazard_cfg.c): step(c, b, arg) recomputes block b
@@ -246,10 +251,10 @@ static inline int fx_lds(const struct hz_fx *x)
 	return (x->e & FX_LDS1) ? 1 : (x->e & FX_LDS2) ? 2 : 0;
 }
 
-/* Every instruction's effects (c->fx, c->rd), the forward filter's list (c->flist, c->fbeg)
- * and the instructions run() must look at (*cand, in order) (isa_hazard_fx.c). Returns the
- * union of all FX_* bits, or 0 with *cand NULL when out of memory. */
-uint32_t rmcp_hz_effects(struct hz_ctx *c, uint32_t **cand, uint32_t *ncand);
+/* What instruction i does: fills c->fx[i] (and a c->rd slot), returns its FX_* bits
+ * (isa_hazard_fx.c). c->rd[0] must be empty and c->nrd >= 1. Called by rmcp_hz_build as it
+ * fills each instruction. */
+uint32_t rmcp_hz_effect(struct hz_ctx *c, size_t i);
 
 /* Kernels judged before (isa_hazard_memo.c); hash: XXH64 of the kernel's bytes. */
 const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p,

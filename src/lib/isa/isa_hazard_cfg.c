@@ -72,17 +72,23 @@ static struct rmcp_isa_rec *decode(struct hz_ctx *c, size_t *nrec)
 static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint8_t *lead,
 		   uint32_t *branches, size_t *nbranches)
 {
-	size_t size = c->k->size, nb = 0, n = 0;
-	const struct hz_key *keys = c->h->keys;
-	size_t nkeys = c->h->nkeys;
+	/* Locals, restrict: a store to lead[] (bytes) could otherwise alias every pointer. */
+	const size_t size = c->k->size, nkeys = c->h->nkeys;
+	const struct hz_key *restrict keys = c->h->keys;	/* keys[nkeys]: all zero */
+	const uint8_t *restrict code = c->p;
+	struct hz_insn *ins = c->in;	/* rmcp_hz_effect reads it too */
+	uint8_t *restrict leads = lead;
+	uint32_t *restrict br = branches, all = 0;
+	size_t nb = 0, n = 0, next = 0;
 	for (size_t j = 0; j < nrec; j++) {
 		const struct rmcp_isa_rec *r = &rec[j];
-		if (r->off > size || size - r->off < 4 || (n && r->off < c->in[n - 1].off + 4))
+		if (r->off < next || r->off > size || size - r->off < 4)
 			break;	/* records come from the walk: in order, inside the range */
 		size_t avail = size - r->off;
-		const uint8_t *p = c->p + r->off;
+		const uint8_t *p = code + r->off;
 		uint32_t len = r->len > avail ? (uint32_t)(avail & ~(size_t)3) : r->len;
-		struct hz_insn *in = &c->in[n];
+		next = (size_t)r->off + 4;
+		struct hz_insn *in = &ins[n];
 		in->off = r->off;
 		in->w0 = rmcp_le32(p);
 		in->w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
@@ -91,16 +97,19 @@ static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec
 		in->lit = len >= (uint32_t)r->lit_at + 4 ? rmcp_le32(p + r->lit_at) : 0;
 		in->tgt = UINT32_MAX;
 		/* Only decodable instructions carry properties: an undecodable word is data. */
-		const struct hz_key *kk = r->decodes && r->gkey < nkeys ? &keys[r->gkey] : NULL;
-		in->gkey = kk ? r->gkey : 0;
-		in->flags = kk ? kk->flags : 0;
-		in->width = kk ? kk->width : 0;
-		in->alu = kk ? kk->alu : 0;
-		lead[n + 1] = (in->flags & (HK_BRANCH | HK_END)) != 0;
-		if (in->flags & HK_BRANCH)
-			branches[nb++] = (uint32_t)n;
+		size_t g = r->decodes && r->gkey < nkeys ? r->gkey : nkeys;
+		const struct hz_key *kk = &keys[g];
+		in->gkey = (uint16_t)(g < nkeys ? g : 0);
+		in->flags = kk->flags;
+		in->width = kk->width;
+		in->alu = kk->alu;
+		leads[n + 1] = (kk->flags & (HK_BRANCH | HK_END)) != 0;
+		if (kk->flags & HK_BRANCH)
+			br[nb++] = (uint32_t)n;
+		all |= rmcp_hz_effect(c, n);	/* while the instruction is at hand */
 		n++;
 	}
+	c->all |= all;
 	*nbranches = nb;
 	return n;
 }
@@ -121,6 +130,9 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		return -ENOMEM;
 	size_t nbr;
 	lead[0] = 1;
+	memset(&c->rd[0], 0, sizeof(c->rd[0]));
+	c->nrd = 1;
+	c->all = 0;
 	c->n = fill(c, rec, nrec, lead, branches, &nbr);
 	for (size_t j = 0; j < nbr; j++) {
 		struct hz_insn *in = &c->in[branches[j]];
@@ -129,21 +141,37 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		if (t >= 0 && t <= (int64_t)UINT32_MAX && (in->tgt = find_insn(c, (uint32_t)t)) != UINT32_MAX)
 			lead[in->tgt] = 1;
 	}
-	/* Blocks (at most one per instruction), each instruction's block, edge count. */
+	/* Blocks (at most one per instruction), each instruction's block, and the lists. */
 	c->b = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(*c->b));
-	if (!c->b)
+	c->fbeg = rmcp_hz_alloc(c, (c->n + 1) * sizeof(uint32_t));
+	c->flist = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
+	c->cand = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
+	if (!c->b || !c->fbeg || !c->flist || !c->cand)
 		return -ENOMEM;
+	const uint32_t ends = FX_VTS_EXP | FX_STV_EXP | FX_CX_EXP | FX_PERM_EXP | FX_LOCAL;
+	const uint32_t looks = FX_SCALAR | FX_VSDEF | FX_PERMLANE | FX_LDS1 | FX_LDS2 | FX_LOCAL;
 	size_t bi = SIZE_MAX;
+	uint32_t nl = 0, nc = 0, prev = UINT32_MAX;
 	for (size_t i = 0; i < c->n; i++) {
 		if (lead[i]) {
 			struct hz_blk *nb = &c->b[++bi];
 			nb->first = (uint32_t)i;
 			nb->pred = nb->npred = 0;
+			c->fbeg[bi] = nl;
+			prev = UINT32_MAX;
 		}
 		c->b[bi].last = (uint32_t)i;
 		c->in[i].blk = (uint32_t)bi;
+		uint32_t e = c->fx[i].e;
+		if (e & looks)
+			c->cand[nc++] = (uint32_t)i;
+		if ((e & ~ends) || (e & ~(uint32_t)FX_LOCAL) != prev)
+			c->flist[nl++] = (uint32_t)i;
+		prev = (e & ~ends) ? UINT32_MAX : e & ~(uint32_t)FX_LOCAL;
 	}
 	c->nb = c->n ? bi + 1 : 0;
+	c->fbeg[c->nb] = nl;
+	c->ncand = nc;
 	size_t nedges = 2 * c->nb;	/* a block has at most two successors */
 	c->preds = rmcp_hz_alloc(c, (nedges ? nedges : 1) * sizeof(*c->preds));
 	c->stamp[0] = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));

@@ -209,7 +209,7 @@ static bool local_check(const struct hz_insn *in)
 }
 
 /* What instruction i does (c->fx[i]); returns its FX_* bits. */
-static uint32_t effect(struct hz_ctx *c, size_t i)
+uint32_t rmcp_hz_effect(struct hz_ctx *c, size_t i)
 {
 	{
 		const struct hz_insn *in = &c->in[i];
@@ -280,44 +280,5 @@ static uint32_t effect(struct hz_ctx *c, size_t i)
 	}
 }
 
-/*
- * Every instruction's effects (c->fx), and two lists in instruction order: the ones the
- * forward filter must step through (c->flist, per block from c->fbeg) and the ones run()
- * must look at (*cand: triggers of a search or of a single-instruction check). The filter
- * skips repeats: an instruction that only ends windows (FX_*_EXP, as every plain VALU does)
- * does nothing the same one just before it has not done, and the filter has nothing to
- * flag there. Returns the union of all FX_* bits, or 0 with *cand NULL when out of memory.
- */
-uint32_t rmcp_hz_effects(struct hz_ctx *c, uint32_t **cand, uint32_t *ncand)
-{
-	const uint32_t ends = FX_VTS_EXP | FX_STV_EXP | FX_CX_EXP | FX_PERM_EXP | FX_LOCAL;
-	const uint32_t looks = FX_SCALAR | FX_VSDEF | FX_PERMLANE | FX_LDS1 | FX_LDS2 | FX_LOCAL;
-	c->flist = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
-	c->fbeg = rmcp_hz_alloc(c, (c->nb + 1) * sizeof(uint32_t));
-	*cand = rmcp_hz_alloc(c, (c->n ? c->n : 1) * sizeof(uint32_t));
-	if (!c->flist || !c->fbeg || !*cand) {
-		*cand = NULL;
-		return 0;
-	}
-	uint32_t all = 0, nl = 0, nc = 0;
-	memset(&c->rd[0], 0, sizeof(c->rd[0]));
-	c->nrd = 1;
-	for (size_t b = 0; b < c->nb; b++) {
-		c->fbeg[b] = nl;
-		uint32_t prev = UINT32_MAX;
-		for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++) {
-			uint32_t e = effect(c, i);
-			all |= e;
-			if (e & looks)
-				(*cand)[nc++] = i;
-			if ((e & ~ends) || (e & ~(uint32_t)FX_LOCAL) != prev)
-				c->flist[nl++] = i;
-			prev = (e & ~ends) ? UINT32_MAX : e & ~(uint32_t)FX_LOCAL;
-		}
-	}
-	c->fbeg[c->nb] = nl;
-	*ncand = nc;
-	return all;
-}
 
 

@@ -247,7 +247,7 @@ static _Atomic(struct hz_key *) cached[HZ_CACHED_CLASSES];
 
 static struct hz_key *build_keys(const struct rmcp_isa_fast *fast, size_t nkeys)
 {
-	struct hz_key *keys = calloc(nkeys ? nkeys : 1, sizeof(*keys));
+	struct hz_key *keys = calloc(nkeys + 1, sizeof(*keys));	/* [nkeys]: no properties */
 	if (!keys)
 		return NULL;
 	for (int fmt = 0; fmt < RMCP_G10_NFMT; fmt++)
