@@ -7,7 +7,8 @@
 # Instructions per second = instructions checked / (time of scan --isa - time of plain scan),
 # so file reading and the bundle walk, which both engines share, are not counted. Text output
 # (the JSON of 12,591 kernels would be timed with the engines otherwise).
-# Needs hyperfine and a rmcp built with LLVM 19. Results: bench/results/isa-{fast,oracle}.json.
+# Then the same check in one process (bench/isa_engines.c). Needs hyperfine and a rmcp built
+# with LLVM 19. Results: bench/results/isa-{fast,oracle,engines}.json.
 set -eu
 rmcp=${1:-build/rmcp}
 runs=${RUNS:-10}
@@ -47,3 +48,12 @@ print(f"  hazard detectors (isa_hazard*.c)   {hz:8.3f} s  {insns/max(hz, 1e-9)/1
 print(f"  fast path + hazards                {full:8.3f} s  {insns/full/1e6:8.2f} M inst/s")
 print(f"  ratio oracle / fast {oracle/fast:.0f}x, oracle / (fast + hazards) {oracle/full:.0f}x")
 PY
+
+# The check itself, in one process (bench/isa_engines.c): no start-up, no rendering of the
+# 12,591 kernels' text, the three modes interleaved run by run.
+build=$(dirname "$rmcp")
+if meson compile -C "$build" isa_engines >/dev/null 2>&1 && [ -x "$build/bench/isa_engines" ]; then
+	RMCP_BENCH_JSON="$here/results/isa-engines.json" "$build/bench/isa_engines" "$file" gfx1010 "$runs" "$oracle_runs"
+else
+	echo "bench/isa.sh: $build/bench/isa_engines not built (meson compile -C $build isa_engines)" >&2
+fi
