@@ -171,13 +171,29 @@ static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p,
 	return fast_split_step(f, p, avail, len, &s);
 }
 
-uint32_t rmcp_isa_fast_decode(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
-			      struct rmcp_g10_split *s, bool *decodes)
+/* The record of one instruction at off that the walk advances len bytes past. */
+static inline void put_rec(struct rmcp_isa_rec *r, size_t off, uint32_t len, const struct rmcp_g10_split *s,
+			   uint8_t v)
 {
+	len &= ~3u;
+	r->off = (uint32_t)off;
+	r->gkey = (uint16_t)(rmcp_g10_fmt_base[s->fmt] + s->key);
+	r->len = (uint8_t)(len < 4 || len > 252 ? 4 : len);
+	r->fmt = (uint8_t)s->fmt;
+	r->lit_at = (uint8_t)(4u * s->words + 4u * s->nsa);
+	r->decodes = v != RMCP_G10_UNDECODABLE;
+}
+
+uint32_t rmcp_isa_fast_record(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail, size_t off,
+			      struct rmcp_isa_rec *r)
+{
+	struct rmcp_g10_split s;
 	uint32_t len = 4;
-	uint8_t v = fast_split_step(f, p, avail, &len, s);
-	*decodes = v != RMCP_G10_UNDECODABLE;
-	return v == RMCP_G10_ASK_ORACLE ? 4 : len;
+	uint8_t v = fast_split_step(f, p, avail, &len, &s);
+	if (v == RMCP_G10_ASK_ORACLE)
+		len = 4;	/* without the oracle's length, one dword */
+	put_rec(r, off, len, &s, v);
+	return r->len;
 }
 
 unsigned rmcp_isa_fast_code_class(const struct rmcp_isa_fast *f)
@@ -235,19 +251,8 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 			if (st.bad)
 				rmcp_isa_note(k, p + off, avail, addr + off, &st);
 		}
-		if (rec && avail >= 4) {
-			/* The length the walk advances by (LLVM's, for a key left to it). */
-			struct rmcp_isa_rec *r = &rec[nr++];
-			uint32_t len = st.len & ~3u;
-			if (len < 4 || len > 252)
-				len = 4;
-			r->off = (uint32_t)off;
-			r->gkey = (uint16_t)(rmcp_g10_fmt_base[s.fmt] + s.key);
-			r->len = (uint8_t)len;
-			r->fmt = (uint8_t)s.fmt;
-			r->lit_at = (uint8_t)(4u * s.words + 4u * s.nsa);
-			r->decodes = v != RMCP_G10_UNDECODABLE;
-		}
+		if (rec && avail >= 4)	/* the length the walk advances by (LLVM's, for a key left to it) */
+			put_rec(&rec[nr++], off, st.len, &s, v);
 		off += st.len;
 	}
 	if (nrec)

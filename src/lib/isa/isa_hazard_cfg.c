@@ -13,7 +13,6 @@
 
 #include "bytes.h"
 #include "isa_hazard.h"
-#include "isa_table.h"
 #include "banned.h"
 
 /* Upper bound of instructions all searches of one kernel may scan; past it the remaining
@@ -47,19 +46,8 @@ static struct rmcp_isa_rec *decode(struct hz_ctx *c, size_t *nrec)
 	struct rmcp_isa_rec *rec = rmcp_hz_alloc(c, (size / 4 + 1) * sizeof(*rec));
 	if (!rec)
 		return NULL;
-	for (size_t off = 0; off + 4 <= size;) {
-		struct rmcp_g10_split s;
-		bool decodes;
-		uint32_t len = rmcp_isa_fast_decode(c->h->fast, c->p + off, size - off, &s, &decodes);
-		struct rmcp_isa_rec *r = &rec[n++];
-		r->off = (uint32_t)off;
-		r->gkey = (uint16_t)(rmcp_g10_fmt_base[s.fmt] + s.key);
-		r->len = (uint8_t)len;
-		r->fmt = (uint8_t)s.fmt;
-		r->lit_at = (uint8_t)(4u * s.words + 4u * s.nsa);
-		r->decodes = decodes;
-		off += len;
-	}
+	for (size_t off = 0; off + 4 <= size; n++)
+		off += rmcp_isa_fast_record(c->h->fast, c->p + off, size - off, off, &rec[n]);
 	*nrec = n;
 	return rec;
 }

@@ -78,14 +78,13 @@ struct rmcp_isa_rec {
 void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size,
 			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx,
 			struct rmcp_isa_rec *rec, size_t *nrec);
+/* The record of the instruction at p (avail >= 4), at offset off, as the walk would write it
+ * without the oracle (a key left to LLVM counts one dword). Returns its length. */
+uint32_t rmcp_isa_fast_record(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail, size_t off,
+			      struct rmcp_isa_rec *r);
 /* One instruction (avail >= 1): a key left to LLVM comes back as kind UNKNOWN, bad. */
 void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 			struct rmcp_isa_step *st);
-/* For the hazard detectors: the split of the instruction at p (avail >= 4) and its length
- * as rmcp_isa_fast_step gives it; *decodes: false for a word the code's class cannot decode. */
-struct rmcp_g10_split;
-uint32_t rmcp_isa_fast_decode(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
-			      struct rmcp_g10_split *s, bool *decodes);
 /* The code's and the real GPU's ISA classes (indices of the generated table). */
 unsigned rmcp_isa_fast_code_class(const struct rmcp_isa_fast *f);
 unsigned rmcp_isa_fast_real_class(const struct rmcp_isa_fast *f);
