@@ -9,6 +9,7 @@
  *   - the fast path and the gfx10.1 hazard detectors (no flags): the whole check.
  * Every mode is the same call with the same text flags; each time is the median of its runs
  * (RUNS for the fast modes, ORACLE_RUNS for the oracle), the modes interleaved run by run.
+ * ORACLE_RUNS 0 skips the oracle (no ratios): for comparing two builds of the fast modes.
  * Prints the medians, instructions per second and the ratios to the oracle; with
  * RMCP_BENCH_JSON=path, writes them there too. bench/isa.sh runs it after the CLI timings.
  */
@@ -75,8 +76,8 @@ int main(int argc, char **argv)
 	}
 	const char *gpu_name = argc > 2 ? argv[2] : "gfx1010";
 	int runs = argc > 3 ? atoi(argv[3]) : 10, oracle_runs = argc > 4 ? atoi(argv[4]) : 3;
-	if (runs < 1 || runs > 1000 || oracle_runs < 1 || oracle_runs > runs) {
-		fprintf(stderr, "isa_engines: 1 <= ORACLE_RUNS <= RUNS <= 1000\n");
+	if (runs < 1 || runs > 1000 || oracle_runs < 0 || oracle_runs > runs) {
+		fprintf(stderr, "isa_engines: 0 <= ORACLE_RUNS <= RUNS <= 1000 (0: no oracle, for A/B runs)\n");
 		return 2;
 	}
 	struct rmcp_target_id gpu;
@@ -100,7 +101,10 @@ int main(int argc, char **argv)
 	static double t[NMODES][1000];
 	unsigned long long insns[NMODES] = { 0 };
 	one(buf, len, &gpu, FULL, &insns[FULL]);	/* warm: caches, tables, libLLVM */
-	one(buf, len, &gpu, ORACLE, &insns[ORACLE]);
+	if (oracle_runs)
+		one(buf, len, &gpu, ORACLE, &insns[ORACLE]);
+	else
+		insns[ORACLE] = insns[FULL];
 	for (int r = 0; r < runs; r++) {
 		t[FAST][r] = one(buf, len, &gpu, FAST, &insns[FAST]);
 		t[FULL][r] = one(buf, len, &gpu, FULL, &insns[FULL]);
@@ -109,12 +113,19 @@ int main(int argc, char **argv)
 	}
 	double med[NMODES];
 	for (int m = 0; m < NMODES; m++)
-		med[m] = median(t[m], m == ORACLE ? oracle_runs : runs);
+		med[m] = m == ORACLE && !oracle_runs ? 0 : median(t[m], m == ORACLE ? oracle_runs : runs);
 	printf("%s as %s, in process (rmcp_isa_check_buffer), medians of %d runs (oracle %d):\n", argv[1], gpu_name,
 	       runs, oracle_runs);
-	for (int m = 0; m < NMODES; m++)
-		printf("  %-46s %9.3f s  %8.2f M inst/s  %6.1fx faster than the oracle\n", mode_name[m], med[m],
-		       (double)insns[m] / med[m] / 1e6, med[ORACLE] / med[m]);
+	for (int m = 0; m < NMODES; m++) {
+		if (m == ORACLE && !oracle_runs) {
+			printf("  %-46s (not run)\n", mode_name[m]);
+			continue;
+		}
+		printf("  %-46s %9.3f s  %8.2f M inst/s", mode_name[m], med[m], (double)insns[m] / med[m] / 1e6);
+		if (oracle_runs)
+			printf("  %6.1fx faster than the oracle", med[ORACLE] / med[m]);
+		putchar('\n');
+	}
 	printf("  hazard detectors alone (difference)            %9.3f s\n", med[FULL] - med[FAST]);
 	if (insns[FAST] != insns[ORACLE] || insns[FULL] != insns[FAST])
 		printf("  note: instruction counts differ: %llu %llu %llu\n", insns[ORACLE], insns[FAST], insns[FULL]);
