@@ -178,7 +178,8 @@ _Static_assert(FX_T_VTS >> FX_T_SHIFT == TR_VTS && FX_T_STV >> FX_T_SHIFT == TR_
 struct flow {
 	struct hz_flow *outs;
 	uint8_t *tr;
-	bool lds;
+	const uint8_t *ltab;	/* rmcp_isa_hz.lds */
+	uint32_t lmask;		/* 0x1f when the kernel has both LDS and VMEM, else 0 */
 };
 
 /* All ones when bit `b` of e is set, else zero. */
@@ -204,6 +205,20 @@ static inline uint8_t lds_step(uint32_t e, uint8_t f, uint8_t *tr)
 	return (uint8_t)((f & ~(FL_ARM1 | FL_ARM2)) | arm);
 }
 
+/* The table of lds_step, indexed as rmcp_hz_lds_table says. */
+_Static_assert(FX_LDS1 == 1u << 12 && FX_LDS2 == 1u << 13 && FX_VSCNT0 == 1u << 14 && FX_LOCAL == 1u << 15 &&
+	       FX_BRANCH == 1u << 16, "lds events");
+_Static_assert(FL_LAST1 == 4 && FL_LAST2 == 8 && FL_ARM1 == 16 && FL_ARM2 == 32 && TR_LDS == 0x40 >> 2, "lds state");
+
+void rmcp_hz_lds_table(uint8_t tab[512])
+{
+	for (uint32_t st = 0; st < 16; st++)
+		for (uint32_t ev = 0; ev < 32; ev++) {
+			uint8_t t = 0, f = lds_step(ev << 12, (uint8_t)(st << 2), &t);
+			tab[st << 5 | ev] = (uint8_t)((f & 0x3c) | ((t & TR_LDS) ? 0x40 : 0));
+		}
+}
+
 /*
  * One block of the filter. The state lives in locals for the loop (a store to tr[], a
  * uint8_t, could otherwise alias it and force every field back to memory), and the
@@ -227,7 +242,8 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 	const struct hz_rd *restrict rds = c->rd;
 	const uint32_t *restrict list = c->flist;
 	uint8_t *restrict tr = fl->tr;
-	const bool lds = fl->lds;
+	const uint8_t *restrict ltab = fl->ltab;
+	const uint32_t lmask = fl->lmask;
 	for (uint32_t j = c->fbeg[b], end = c->fbeg[b + 1]; j < end; j++) {
 		uint32_t i = list[j];
 		uint32_t e = fx[i].e;
@@ -246,10 +262,11 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		/* Clear (FX_CX_EXP, FX_PERM_EXP), then set (FX_CX_HIT, FX_PERM_SET); CX_EXP and
 		 * CX_HIT never come together (effect()). */
 		f = (uint8_t)((f & ~((e >> 6) & 3u)) | ((e >> 4) & 3u));
-		/* Only LDS/VMEM events, vscnt waits and branches move the LDS half of the state. */
-		if (lds && (e & (FX_LDS1 | FX_LDS2 | FX_VSCNT0 | FX_BRANCH)))
-			f = lds_step(e, f, &t);
-		tr[i] = t;
+		/* Only LDS/VMEM events, vscnt waits and branches move the LDS half of the state
+		 * (event 0 leaves it as it is). */
+		uint8_t l = ltab[(uint32_t)(f >> 2) << 5 | ((e >> 12) & lmask)];
+		f = (uint8_t)((f & 3u) | (l & 0x3cu));
+		tr[i] = (uint8_t)(t | ((l >> 2) & TR_LDS));
 	}
 	struct hz_flow *o = &fl->outs[b];
 	if (o->vts.m[0] == v0 && o->vts.m[1] == v1 && o->stv.m[0] == s0 && o->stv.m[1] == s1 && o->f == f)
@@ -265,7 +282,8 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 /* tr[i]: the searches worth running at instruction i (TR_*). */
 static int flow(struct hz_ctx *c, bool lds, uint8_t *tr)
 {
-	struct flow fl = { .outs = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(struct hz_flow)), .tr = tr, .lds = lds };
+	struct flow fl = { .outs = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(struct hz_flow)), .tr = tr,
+			   .ltab = c->h->lds, .lmask = lds ? 0x1fu : 0 };
 	if (!fl.outs)
 		return -ENOMEM;
 	int r = rmcp_hz_fixpoint(c, 64, flow_block, &fl);

@@ -101,6 +101,7 @@ struct rmcp_isa_hz {
 	const struct hz_key *keys;	/* [global key], and [nkeys] all zero: shared per code class */
 	struct hz_key *owned;		/* keys, when not shared */
 	size_t nkeys;
+	uint8_t lds[512];		/* the filter's LDS steps (rmcp_hz_lds_table) */
 };
 
 struct hz_insn {
@@ -179,6 +180,7 @@ struct hz_ctx {
 	struct hz_blk *b;
 	size_t nb;
 	uint32_t *preds;
+	uint32_t *succ;			/* [2 * b], [2 * b + 1]: block b's successors, or UINT32_MAX */
 	uint32_t *stamp[2], gen[2];	/* visited marks per search level */
 	uint32_t *stack;
 	uint8_t *memo;			/* lds-branch inner search results per branch */
@@ -250,6 +252,11 @@ static inline int fx_lds(const struct hz_fx *x)
 {
 	return (x->e & FX_LDS1) ? 1 : (x->e & FX_LDS2) ? 2 : 0;
 }
+
+/* The forward filter's LDS state machine as a table, so the filter steps it without
+ * branches (isa_hazard.c): [LDS state (4 bits) << 5 | FX bits 12..16] -> new state << 2,
+ * | 0x40 when the step triggers the lds-branch-vmem-war search. */
+void rmcp_hz_lds_table(uint8_t tab[512]);
 
 /* What instruction i does: fills c->fx[i] (and a c->rd slot), returns its FX_* bits
  * (isa_hazard_fx.c). c->rd[0] must be empty and c->nrd >= 1. Called by rmcp_hz_build as it

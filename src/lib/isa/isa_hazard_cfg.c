@@ -150,23 +150,25 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		}
 		c->b[bi].last = (uint32_t)i;
 		c->in[i].blk = (uint32_t)bi;
-		uint32_t e = c->fx[i].e;
-		if (e & looks)
-			c->cand[nc++] = (uint32_t)i;
-		if ((e & ~ends) || (e & ~(uint32_t)FX_LOCAL) != prev)
-			c->flist[nl++] = (uint32_t)i;
-		prev = (e & ~ends) ? UINT32_MAX : e & ~(uint32_t)FX_LOCAL;
+		/* Appends without branches: instruction kinds come in no predictable order. */
+		uint32_t e = c->fx[i].e, acts = (e & ~ends) != 0;
+		c->cand[nc] = (uint32_t)i;
+		nc += (e & looks) != 0;
+		c->flist[nl] = (uint32_t)i;
+		nl += acts | ((e & ~(uint32_t)FX_LOCAL) != prev);
+		prev = (e & ~(uint32_t)FX_LOCAL) | (0u - acts);
 	}
 	c->nb = c->n ? bi + 1 : 0;
 	c->fbeg[c->nb] = nl;
 	c->ncand = nc;
 	size_t nedges = 2 * c->nb;	/* a block has at most two successors */
 	c->preds = rmcp_hz_alloc(c, (nedges ? nedges : 1) * sizeof(*c->preds));
+	c->succ = rmcp_hz_alloc(c, (nedges ? nedges : 1) * sizeof(*c->succ));
 	c->stamp[0] = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
 	c->stamp[1] = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
 	c->stack = rmcp_hz_alloc(c, (2 * c->nb + 1) * sizeof(uint32_t));
 	c->memo = rmcp_hz_zalloc(c, c->n ? c->n : 1);
-	if (!c->preds || !c->stamp[0] || !c->stamp[1] || !c->stack || !c->memo)
+	if (!c->preds || !c->succ || !c->stamp[0] || !c->stamp[1] || !c->stack || !c->memo)
 		return -ENOMEM;
 	/* Predecessors, counted then filled (CSR). */
 	for (int pass = 0; pass < 2; pass++) {
@@ -186,6 +188,10 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 				succ[ns++] = c->in[last->tgt].blk;
 			if ((!(last->flags & HK_END) || conditional(last)) && b + 1 < c->nb)
 				succ[ns++] = (uint32_t)b + 1;
+			if (pass == 0) {
+				c->succ[2 * b] = ns > 0 ? succ[0] : UINT32_MAX;
+				c->succ[2 * b + 1] = ns > 1 ? succ[1] : UINT32_MAX;
+			}
 			for (uint32_t s = 0; s < ns; s++) {
 				struct hz_blk *d = &c->b[succ[s]];
 				if (pass == 1)
@@ -200,26 +206,26 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 
 int rmcp_hz_fixpoint(struct hz_ctx *c, uint32_t rounds, hz_step_fn step, void *arg)
 {
-	/* changed[b]: the stamp of b's last output change; done[b]: the stamp when b was last
-	 * stepped. A block is stale when a predecessor changed after it was stepped. */
-	uint32_t *changed = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
-	uint32_t *done = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(uint32_t));
-	if (!changed || !done)
+	/* stale[b]: a predecessor's output changed since b was last stepped (every block
+	 * before the first round). A change marks the successors, so a round visits each
+	 * block once and steps only the stale ones, in address order. */
+	uint8_t *stale = rmcp_hz_alloc(c, c->nb ? c->nb : 1);
+	if (!stale)
 		return -ENOMEM;
-	uint32_t now = 0;
+	memset(stale, 1, c->nb);
 	bool again = true;
 	for (uint32_t round = 1; again && round <= rounds; round++) {
 		again = false;
 		for (size_t b = 0; b < c->nb; b++) {
-			const struct hz_blk *bb = &c->b[b];
-			bool stale = round == 1;
-			for (uint32_t p = 0; !stale && p < bb->npred; p++)
-				stale = changed[c->preds[bb->pred + p]] > done[b];
-			if (!stale)
+			if (!stale[b])
 				continue;
-			done[b] = now;
+			stale[b] = 0;
 			if (step(c, b, arg)) {
-				changed[b] = ++now;
+				uint32_t s0 = c->succ[2 * b], s1 = c->succ[2 * b + 1];
+				if (s0 != UINT32_MAX)
+					stale[s0] = 1;
+				if (s1 != UINT32_MAX)
+					stale[s1] = 1;
 				again = true;
 			}
 		}

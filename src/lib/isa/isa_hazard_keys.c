@@ -285,6 +285,7 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 	}
 	h->keys = keys;
 	h->memo = &h->own;
+	rmcp_hz_lds_table(h->lds);
 	*out = h;
 	return 0;
 }
