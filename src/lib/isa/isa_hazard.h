@@ -258,10 +258,12 @@ static inline int fx_lds(const struct hz_fx *x)
  * | 0x40 when the step triggers the lds-branch-vmem-war search. */
 void rmcp_hz_lds_table(uint8_t tab[512]);
 
-/* What instruction i does: fills c->fx[i] (and a c->rd slot), returns its FX_* bits
- * (isa_hazard_fx.c). c->rd[0] must be empty and c->nrd >= 1. Called by rmcp_hz_build as it
- * fills each instruction. */
-uint32_t rmcp_hz_effect(struct hz_ctx *c, size_t i);
+/* The instructions of a kernel from the fast walk's records (isa_hazard_fx.c): c->in[0..n)
+ * with their key properties and effects (c->fx, c->rd: rd[0] must be empty and c->nrd >= 1),
+ * lead[i + 1] set after a branch or an end, branches[0..*nbranches) the branches' indices.
+ * Stops at the first record out of order or out of range. Returns n. */
+size_t rmcp_hz_fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint8_t *lead,
+		    uint32_t *branches, size_t *nbranches);
 
 /* Kernels judged before (isa_hazard_memo.c); hash: XXH64 of the kernel's bytes. */
 const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p,

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
 #include "isa_hazard.h"
 #include "banned.h"
 
@@ -52,56 +51,6 @@ static struct rmcp_isa_rec *decode(struct hz_ctx *c, size_t *nrec)
 	return rec;
 }
 
-/*
- * One pass over the records: instructions with their key properties, and the leaders (the
- * entry, whatever follows a branch or an end; targets are added once every instruction is
- * known).
- */
-static size_t fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint8_t *lead,
-		   uint32_t *branches, size_t *nbranches)
-{
-	/* Locals, restrict: a store to lead[] (bytes) could otherwise alias every pointer. */
-	const size_t size = c->k->size, nkeys = c->h->nkeys;
-	const struct hz_key *restrict keys = c->h->keys;	/* keys[nkeys]: all zero */
-	const uint8_t *restrict code = c->p;
-	struct hz_insn *ins = c->in;	/* rmcp_hz_effect reads it too */
-	uint8_t *restrict leads = lead;
-	uint32_t *restrict br = branches, all = 0;
-	size_t nb = 0, n = 0, next = 0;
-	for (size_t j = 0; j < nrec; j++) {
-		const struct rmcp_isa_rec *r = &rec[j];
-		if (r->off < next || r->off > size || size - r->off < 4)
-			break;	/* records come from the walk: in order, inside the range */
-		size_t avail = size - r->off;
-		const uint8_t *p = code + r->off;
-		uint32_t len = r->len > avail ? (uint32_t)(avail & ~(size_t)3) : r->len;
-		next = (size_t)r->off + 4;
-		struct hz_insn *in = &ins[n];
-		in->off = r->off;
-		in->w0 = rmcp_le32(p);
-		in->w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
-		in->len = (uint8_t)len;
-		in->fmt = r->fmt;
-		in->lit = len >= (uint32_t)r->lit_at + 4 ? rmcp_le32(p + r->lit_at) : 0;
-		in->tgt = UINT32_MAX;
-		/* Only decodable instructions carry properties: an undecodable word is data. */
-		size_t g = r->decodes && r->gkey < nkeys ? r->gkey : nkeys;
-		const struct hz_key *kk = &keys[g];
-		in->gkey = (uint16_t)(g < nkeys ? g : 0);
-		in->flags = kk->flags;
-		in->width = kk->width;
-		in->alu = kk->alu;
-		leads[n + 1] = (kk->flags & (HK_BRANCH | HK_END)) != 0;
-		if (kk->flags & HK_BRANCH)
-			br[nb++] = (uint32_t)n;
-		all |= rmcp_hz_effect(c, n);	/* while the instruction is at hand */
-		n++;
-	}
-	c->all |= all;
-	*nbranches = nb;
-	return n;
-}
-
 int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 {
 	size_t dwords = c->k->size / 4 + 1;
@@ -121,7 +70,7 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	memset(&c->rd[0], 0, sizeof(c->rd[0]));
 	c->nrd = 1;
 	c->all = 0;
-	c->n = fill(c, rec, nrec, lead, branches, &nbr);
+	c->n = rmcp_hz_fill(c, rec, nrec, lead, branches, &nbr);
 	for (size_t j = 0; j < nbr; j++) {
 		struct hz_insn *in = &c->in[branches[j]];
 		int64_t t = (int64_t)in->off + 4 + 4 * (int64_t)(int16_t)(in->w0 & 0xffff);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "isa_hazard.h"
 #include "banned.h"
 
@@ -209,7 +210,7 @@ static bool local_check(const struct hz_insn *in)
 }
 
 /* What instruction i does (c->fx[i]); returns its FX_* bits. */
-uint32_t rmcp_hz_effect(struct hz_ctx *c, size_t i)
+static inline uint32_t effect(struct hz_ctx *c, size_t i)
 {
 	{
 		const struct hz_insn *in = &c->in[i];
@@ -280,5 +281,52 @@ uint32_t rmcp_hz_effect(struct hz_ctx *c, size_t i)
 	}
 }
 
-
-
+/*
+ * One pass over the records: instructions with their key properties and what each does,
+ * and the leaders (the entry, whatever follows a branch or an end; targets are added once
+ * every instruction is known). Here, with effect(), so that is inlined into the loop.
+ */
+size_t rmcp_hz_fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint8_t *lead,
+		    uint32_t *branches, size_t *nbranches)
+{
+	/* Locals, restrict: a store to lead[] (bytes) could otherwise alias every pointer. */
+	const size_t size = c->k->size, nkeys = c->h->nkeys;
+	const struct hz_key *restrict keys = c->h->keys;	/* keys[nkeys]: all zero */
+	const uint8_t *restrict code = c->p;
+	struct hz_insn *ins = c->in;	/* effect() reads it too */
+	uint8_t *restrict leads = lead;
+	uint32_t *restrict br = branches, all = 0;
+	size_t nb = 0, n = 0, next = 0;
+	for (size_t j = 0; j < nrec; j++) {
+		const struct rmcp_isa_rec *r = &rec[j];
+		if (r->off < next || r->off > size || size - r->off < 4)
+			break;	/* records come from the walk: in order, inside the range */
+		size_t avail = size - r->off;
+		const uint8_t *p = code + r->off;
+		uint32_t len = r->len > avail ? (uint32_t)(avail & ~(size_t)3) : r->len;
+		next = (size_t)r->off + 4;
+		struct hz_insn *in = &ins[n];
+		in->off = r->off;
+		in->w0 = rmcp_le32(p);
+		in->w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
+		in->len = (uint8_t)len;
+		in->fmt = r->fmt;
+		in->lit = len >= (uint32_t)r->lit_at + 4 ? rmcp_le32(p + r->lit_at) : 0;
+		in->tgt = UINT32_MAX;
+		/* Only decodable instructions carry properties: an undecodable word is data. */
+		size_t g = r->decodes && r->gkey < nkeys ? r->gkey : nkeys;
+		const struct hz_key *kk = &keys[g];
+		in->gkey = (uint16_t)(g < nkeys ? g : 0);
+		in->flags = kk->flags;
+		in->width = kk->width;
+		in->alu = kk->alu;
+		leads[n + 1] = (kk->flags & (HK_BRANCH | HK_END)) != 0;
+		if (kk->flags & HK_BRANCH)
+			br[nb++] = (uint32_t)n;
+		all |= effect(c, n);	/* while the instruction is at hand */
+		n++;
+	}
+	c->all |= all;
+	*nbranches = nb;
+	return n;
+}
