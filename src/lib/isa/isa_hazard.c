@@ -182,12 +182,6 @@ struct flow {
 	uint32_t lmask;		/* 0x1f when the kernel has both LDS and VMEM, else 0 */
 };
 
-/* All ones when bit `b` of e is set, else zero. */
-static inline uint64_t when(uint32_t e, uint32_t b)
-{
-	return (uint64_t)0 - (uint64_t)((e & b) != 0);
-}
-
 /* The LDS half of the filter's state (FL_LAST*, FL_ARM*): events and branches. */
 static inline uint8_t lds_step(uint32_t e, uint8_t f, uint8_t *tr)
 {
@@ -219,6 +213,42 @@ void rmcp_hz_lds_table(uint8_t tab[512])
 		}
 }
 
+/* Two 64-bit words in one vector register (GCC/Clang vector extension): the pending sets
+ * live in SSE registers, so the loop below keeps its pointers in general registers. */
+typedef uint64_t hz_v2 __attribute__((vector_size(16)));
+
+static inline hz_v2 ld2(const struct hz_regs *r)
+{
+	hz_v2 v;
+	memcpy(&v, r->m, sizeof(v));
+	return v;
+}
+
+static inline void st2(struct hz_regs *r, hz_v2 v)
+{
+	memcpy(r->m, &v, sizeof(v));
+}
+
+static inline bool any2(hz_v2 x)
+{
+	return (x[0] | x[1]) != 0;
+}
+
+/* The moves of the pending sets by FX bits 0..3 (VTS_GEN, VTS_EXP, STV_GEN, STV_EXP):
+ * pending = (pending & keep) | (reads & add). */
+_Static_assert(FX_VTS_GEN == 1 && FX_VTS_EXP == 2 && FX_STV_GEN == 4 && FX_STV_EXP == 8, "pending moves");
+struct hz_move {
+	hz_v2 kv, gv, ks, gs;
+};
+#define HZ_ALL(x) { (x) ? ~0ull : 0, (x) ? ~0ull : 0 }
+#define HZ_MOVE(i) { HZ_ALL(!((i) & 2)), HZ_ALL((i) & 1), HZ_ALL(!((i) & 8)), HZ_ALL((i) & 4) }
+static const struct hz_move moves[16] = {
+	HZ_MOVE(0), HZ_MOVE(1), HZ_MOVE(2), HZ_MOVE(3), HZ_MOVE(4), HZ_MOVE(5), HZ_MOVE(6), HZ_MOVE(7),
+	HZ_MOVE(8), HZ_MOVE(9), HZ_MOVE(10), HZ_MOVE(11), HZ_MOVE(12), HZ_MOVE(13), HZ_MOVE(14), HZ_MOVE(15),
+};
+#undef HZ_MOVE
+#undef HZ_ALL
+
 /*
  * One block of the filter. The state lives in locals for the loop (a store to tr[], a
  * uint8_t, could otherwise alias it and force every field back to memory), and the
@@ -228,14 +258,12 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 {
 	struct flow *fl = arg;
 	const struct hz_blk *bb = &c->b[b];
-	uint64_t v0 = 0, v1 = 0, s0 = 0, s1 = 0;
+	hz_v2 v = { 0, 0 }, s = { 0, 0 };
 	uint8_t f = 0;
 	for (uint32_t p = 0; p < bb->npred; p++) {
 		const struct hz_flow *o = &fl->outs[c->preds[bb->pred + p]];
-		v0 |= o->vts.m[0];
-		v1 |= o->vts.m[1];
-		s0 |= o->stv.m[0];
-		s1 |= o->stv.m[1];
+		v |= ld2(&o->vts);
+		s |= ld2(&o->stv);
 		f |= o->f;
 	}
 	const struct hz_fx *restrict fx = c->fx;
@@ -248,17 +276,13 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		uint32_t i = list[j];
 		uint32_t e = fx[i].e;
 		const struct hz_rd *y = &rds[fx[i].rd];
-		uint64_t d0 = y->defs.m[0], d1 = y->defs.m[1], r0 = y->reads.m[0], r1 = y->reads.m[1];
-		bool mv = ((d0 & v0) | (d1 & v1)) != 0, ms = ((d0 & s0) | (d1 & s1)) != 0;
+		hz_v2 d = ld2(&y->defs), r = ld2(&y->reads);
+		uint32_t mv = any2(d & v), ms = any2(d & s);
 		/* FL_CX, FL_PERM are 1, 2 and TR_CX, TR_PERM 4, 8: (f & 3) << 2 pends both. */
 		uint8_t t = (uint8_t)((e >> FX_T_SHIFT) & (mv * TR_VTS | ms * TR_STV | (f & 3u) << 2));
-		/* pending = (expired ? nothing : pending) | what this instruction adds */
-		uint64_t kv = ~when(e, FX_VTS_EXP), gv = when(e, FX_VTS_GEN);
-		uint64_t ks = ~when(e, FX_STV_EXP), gs = when(e, FX_STV_GEN);
-		v0 = (v0 & kv) | (r0 & gv);
-		v1 = (v1 & kv) | (r1 & gv);
-		s0 = (s0 & ks) | (r0 & gs);
-		s1 = (s1 & ks) | (r1 & gs);
+		const struct hz_move *m = &moves[e & 15];
+		v = (v & m->kv) | (r & m->gv);
+		s = (s & m->ks) | (r & m->gs);
 		/* Clear (FX_CX_EXP, FX_PERM_EXP), then set (FX_CX_HIT, FX_PERM_SET); CX_EXP and
 		 * CX_HIT never come together (effect()). */
 		f = (uint8_t)((f & ~((e >> 6) & 3u)) | ((e >> 4) & 3u));
@@ -269,12 +293,10 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		tr[i] = (uint8_t)(t | ((l >> 2) & TR_LDS));
 	}
 	struct hz_flow *o = &fl->outs[b];
-	if (o->vts.m[0] == v0 && o->vts.m[1] == v1 && o->stv.m[0] == s0 && o->stv.m[1] == s1 && o->f == f)
+	if (!any2((ld2(&o->vts) ^ v) | (ld2(&o->stv) ^ s)) && o->f == f)
 		return false;
-	o->vts.m[0] = v0;
-	o->vts.m[1] = v1;
-	o->stv.m[0] = s0;
-	o->stv.m[1] = s1;
+	st2(&o->vts, v);
+	st2(&o->stv, s);
 	o->f = f;
 	return true;
 }
