@@ -209,8 +209,10 @@ static bool local_check(const struct hz_insn *in)
 	}
 }
 
-/* What instruction i does (c->fx[i]); returns its FX_* bits. */
-static inline uint32_t effect(struct hz_ctx *c, size_t i)
+/* What instruction i does, for any instruction (an undecodable word has no properties
+ * but its format may still match a check); effect() takes shorter paths per format.
+ * Returns its FX_* bits. */
+static uint32_t effect_generic(struct hz_ctx *c, size_t i)
 {
 	{
 		const struct hz_insn *in = &c->in[i];
@@ -280,6 +282,111 @@ static inline uint32_t effect(struct hz_ctx *c, size_t i)
 		return e;
 	}
 }
+
+/* The searches a finished effect triggers (FX_T_*), its rd slot kept if it has sets. */
+static inline uint32_t finish(struct hz_ctx *c, struct hz_fx *x, const struct hz_rd *y, uint32_t e)
+{
+	bool defs = (y->defs.m[0] | y->defs.m[1]) != 0;
+	if (!defs)
+		e &= ~(uint32_t)FX_SCALAR;	/* no SGPR written: nothing for TR_VTS to test */
+	if (defs || (y->reads.m[0] | y->reads.m[1]))
+		x->rd = c->nrd++;
+	e |= ((e & FX_SCALAR) ? FX_T_VTS : 0) | ((e & FX_VSDEF) ? FX_T_STV : 0) |
+	     ((e & FX_DEF_EXEC) ? FX_T_CX : 0) | ((e & FX_PERMLANE) ? FX_T_PERM : 0);
+	x->e = e;
+	return e;
+}
+
+/*
+ * What instruction i does (c->fx[i]); returns its FX_* bits. A decoded instruction's
+ * format says which of effect_generic's tests can apply (isa_hazard_keys.c gives every
+ * key of a format the same category), so each format takes only those.
+ */
+static inline uint32_t effect(struct hz_ctx *c, size_t i)
+{
+	const struct hz_insn *in = &c->in[i];
+	struct hz_fx *x = &c->fx[i];
+	uint32_t f = in->flags, e;
+	x->rd = 0;
+	/* Half of all code: a VALU that writes no SGPR. */
+	if ((f & HK_VALU) && !(f & (HK_CMP | HK_CMPX | HK_VOP3B | HK_VCC_CARRY | HK_READLANE))) {
+		e = FX_VTS_EXP | ((f & HK_VNOP) ? 0 : FX_PERM_EXP) | ((f & HK_PERMLANE) ? FX_PERMLANE | FX_T_PERM : 0);
+		x->e = e;
+		return e;
+	}
+	if (!f)
+		return effect_generic(c, i);
+	struct hz_rd *y = &c->rd[c->nrd];
+	y->reads.m[0] = y->reads.m[1] = y->defs.m[0] = y->defs.m[1] = 0;
+	switch (in->fmt) {
+	case RMCP_G10_VOP1:
+	case RMCP_G10_VOP2:
+	case RMCP_G10_VOPC:
+	case RMCP_G10_VOP3:
+	case RMCP_G10_VOP3P:
+	case RMCP_G10_VINTRP: {	/* a VALU writing an SGPR */
+		bool named;
+		e = FX_VTS_EXP;
+		if (valu_sdef(c, in, &y->defs, &named)) {
+			e |= FX_VSDEF;
+			if (meets(&y->defs, &exec_regs))
+				e |= FX_DEF_EXEC;
+		}
+		e |= named ? FX_CX_EXP : 0;
+		if ((f & HK_CMP) && (e & FX_DEF_EXEC))
+			e |= FX_PERM_SET;
+		else if (!(f & HK_VNOP))
+			e |= FX_PERM_EXP;
+		if (f & HK_PERMLANE)
+			e |= FX_PERMLANE;
+		return finish(c, x, y, e);
+	}
+	case RMCP_G10_SOP1:
+	case RMCP_G10_SOP2:
+	case RMCP_G10_SOPK:
+	case RMCP_G10_SOPC:
+		e = FX_SCALAR | (stv_expires(in) ? FX_STV_EXP : 0) | (salu_reads_exec(in) ? FX_CX_HIT : 0) |
+		    (vscnt_zero(in) ? FX_VSCNT0 : 0);
+		scalar_defs(in, &y->defs);
+		return finish(c, x, y, e);
+	case RMCP_G10_SOPP: {	/* no SGPR definitions: FX_SCALAR would be dropped */
+		uint32_t op = (in->w0 >> 16) & 0x7f, imm = in->w0 & 0xffff;
+		e = (vts_expires(in) ? FX_VTS_EXP : 0) | (stv_expires(in) ? FX_STV_EXP : 0) |
+		    ((f & HK_BRANCH) ? FX_BRANCH : 0);
+		if (f & HK_EXEC_READ)
+			e |= FX_CX_HIT;
+		else if (op == 0x23 && (in->w0 & 1) == 0)
+			e |= FX_CX_EXP;
+		if (op == 0x21 || op == 0x20 || ((f & HK_BRANCH) && imm == 0x3f))
+			e |= FX_LOCAL;
+		x->e = e;
+		return e;
+	}
+	case RMCP_G10_SMEM:
+		smem_reads(in, &y->reads);
+		scalar_defs(in, &y->defs);
+		return finish(c, x, y, FX_STV_GEN | FX_SCALAR);
+	case RMCP_G10_MUBUF:
+	case RMCP_G10_MTBUF:
+		mem_reads(in, &y->reads);
+		return finish(c, x, y, FX_VTS_GEN | FX_CX_HIT | FX_LDS2 | ((in->w0 & 6) ? FX_LOCAL : 0));
+	case RMCP_G10_MIMG:
+		mem_reads(in, &y->reads);
+		return finish(c, x, y, FX_VTS_GEN | FX_CX_HIT | FX_LDS2);
+	case RMCP_G10_DS:
+		mem_reads(in, &y->reads);
+		return finish(c, x, y, FX_VTS_GEN | FX_CX_HIT | FX_LDS1 | (in->width ? FX_LOCAL : 0));
+	case RMCP_G10_FLAT:
+		mem_reads(in, &y->reads);
+		return finish(c, x, y, FX_VTS_GEN | FX_CX_HIT | FX_LOCAL | (flat_seg(in) ? FX_LDS2 : 0));
+	case RMCP_G10_EXP:
+		x->e = FX_CX_HIT;
+		return FX_CX_HIT;
+	default:
+		return effect_generic(c, i);
+	}
+}
+
 
 /*
  * One pass over the records: instructions with their key properties and what each does,
