@@ -165,7 +165,6 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 	unsigned nr = 0;
 	e->dst = NST;
 	e->uses = false;
-	e->s[0] = e->s[1] = e->s[2] = 0;
 	e->nr = 0;
 #define RANGE(l, cnt, limit, base)                                              \
 	do {                                                                     \
@@ -176,7 +175,16 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 			e->nr = (uint8_t)nr;                                     \
 		}                                                                \
 	} while (0)
-	if (f & HK_VALU) {
+	/* A decoded instruction's format fixes its category (isa_hazard_keys.c); an
+	 * undecodable word (no flags) writes nothing. */
+	if (!f)
+		return;
+	switch (in->fmt) {
+	case RMCP_G10_VOP1:
+	case RMCP_G10_VOP2:
+	case RMCP_G10_VOPC:
+	case RMCP_G10_VOP3:
+	case RMCP_G10_VOP3P: {
 		bool e32 = true;
 		uint32_t vdst;
 		if (in->fmt == RMCP_G10_VOP1 || in->fmt == RMCP_G10_VOP2 || in->fmt == RMCP_G10_VOPC) {
@@ -186,9 +194,6 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 			e->s[0] = (uint16_t)s0;
 			e->s[1] = (uint16_t)(256 + ((w0 >> 9) & 0xff));
 			e->s[2] = 128;
-		} else if (in->fmt == RMCP_G10_VINTRP) {
-			RANGE((w0 >> 18) & 0xff, 1, NV, 0);
-			return;
 		} else {
 			vdst = w0 & 0xff;
 			e->s[0] = (uint16_t)(w1 & 0x1ff);
@@ -213,26 +218,42 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 		}
 		return;
 	}
-	if ((f & HK_SALU) && (f & HK_SDEF)) {
-		uint32_t sdst = (w0 >> 16) & 0x7f;
-		RANGE(sdst, in->width, NS, NV);
-		if (in->width == 1 && sdst < NS && in->alu != HA_NONE &&
-		    (in->alu == HA_MOVK || in->fmt == RMCP_G10_SOP1 || in->fmt == RMCP_G10_SOP2)) {
-			e->dst = (uint16_t)(NV + sdst);
-			e->uses = in->alu != HA_MOVK;
-			e->s[0] = (uint16_t)(w0 & 0xff);
-			e->s[1] = (uint16_t)(in->fmt == RMCP_G10_SOP2 ? (w0 >> 8) & 0xff : 128);
-			e->s[2] = 128;
+	case RMCP_G10_VINTRP:
+		RANGE((w0 >> 18) & 0xff, 1, NV, 0);
+		return;
+	case RMCP_G10_SOP1:
+	case RMCP_G10_SOP2:
+	case RMCP_G10_SOPK:
+		if (f & HK_SDEF) {
+			uint32_t sdst = (w0 >> 16) & 0x7f;
+			RANGE(sdst, in->width, NS, NV);
+			if (in->width == 1 && sdst < NS && in->alu != HA_NONE &&
+			    (in->alu == HA_MOVK || in->fmt == RMCP_G10_SOP1 || in->fmt == RMCP_G10_SOP2)) {
+				e->dst = (uint16_t)(NV + sdst);
+				e->uses = in->alu != HA_MOVK;
+				e->s[0] = (uint16_t)(w0 & 0xff);
+				e->s[1] = (uint16_t)(in->fmt == RMCP_G10_SOP2 ? (w0 >> 8) & 0xff : 128);
+				e->s[2] = 128;
+			}
 		}
 		return;
-	}
-	if ((f & HK_SMEM) && (f & (HK_SDEF | HK_SMEM_ATOMIC))) {
-		RANGE((w0 >> 6) & 0x7f, in->width, NS, NV);
+	case RMCP_G10_SMEM:
+		if (f & (HK_SDEF | HK_SMEM_ATOMIC))
+			RANGE((w0 >> 6) & 0x7f, in->width, NS, NV);
 		return;
-	}
-	if (f & HK_LOADS) {
-		uint32_t vd = (in->fmt == RMCP_G10_DS || in->fmt == RMCP_G10_FLAT) ? w1 >> 24 : (w1 >> 8) & 0xff;
-		RANGE(vd, 5, NV, 0);
+	case RMCP_G10_DS:
+	case RMCP_G10_FLAT:
+		if (f & HK_LOADS)
+			RANGE(w1 >> 24, 5, NV, 0);
+		return;
+	case RMCP_G10_MUBUF:
+	case RMCP_G10_MTBUF:
+	case RMCP_G10_MIMG:
+		if (f & HK_LOADS)
+			RANGE((w1 >> 8) & 0xff, 5, NV, 0);
+		return;
+	default:	/* SOPC, SOPP, EXP: no register written */
+		return;
 	}
 #undef RANGE
 }
