@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "isa_hazard.h"
 #include "banned.h"
 
@@ -62,6 +63,7 @@ static bool src_val(uint32_t code, uint32_t lit, uint32_t *v)
 
 struct align {
 	uint16_t map[NST];	/* register -> state index, or UNTRACKED */
+	uint8_t tb[NST / 8 + 5];	/* the tracked registers as bits, a byte per 8 (hits() reads 4) */
 	size_t m;		/* tracked registers */
 	uint32_t *rel, *relb;	/* relevant instructions; relb[b]..relb[b+1] those of block b */
 	struct effect *eff;	/* [n] what each instruction writes */
@@ -152,9 +154,10 @@ static uint8_t alu(const struct align *al, uint8_t kind, const uint8_t *st, cons
  * cannot disagree about which registers an instruction touches.
  */
 struct effect {
-	uint16_t lo[2];		/* written ranges */
+	uint16_t lo[2];		/* written ranges (n[k] 0 past nr) */
 	uint8_t n[2], nr;
 	bool uses;		/* dst takes alu() of s */
+	bool wide;		/* a wide DS access: reads its address */
 	uint16_t dst;		/* the register alu() writes, or NST: all writes are zero */
 	uint16_t s[3];		/* alu()'s source codes (9-bit operand codes) */
 };
@@ -165,7 +168,10 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 	unsigned nr = 0;
 	e->dst = NST;
 	e->uses = false;
+	e->wide = (f & HK_DS) && in->width;
 	e->nr = 0;
+	e->n[0] = e->n[1] = 0;
+	e->lo[0] = e->lo[1] = 0;
 #define RANGE(l, cnt, limit, base)                                              \
 	do {                                                                     \
 		uint32_t l_ = (l), c_ = (cnt);                                   \
@@ -258,11 +264,6 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 #undef RANGE
 }
 
-static bool wide_ds(const struct hz_insn *in)
-{
-	return (in->flags & HK_DS) && in->width;
-}
-
 static void transfer(const struct align *a, const struct hz_insn *in, const struct effect *e, uint8_t *st)
 {
 	uint8_t r = 0;
@@ -285,7 +286,14 @@ static bool track(struct align *a, uint32_t reg)
 	if (reg >= NST || a->map[reg] != UNTRACKED)
 		return false;
 	a->map[reg] = 0;	/* numbered once the slice is closed */
+	a->tb[reg >> 3] |= (uint8_t)(1u << (reg & 7));
 	return true;
+}
+
+/* Is a register of [lo, lo + n) tracked? n <= 16, lo + n <= NST (0 when n is 0). */
+static bool hits(const struct align *a, uint32_t lo, uint32_t n)
+{
+	return ((rmcp_le32(a->tb + (lo >> 3)) >> (lo & 7)) & ((1u << n) - 1)) != 0;
 }
 
 /* The slice (struct align.map) and the relevant instructions per block, with what each
@@ -301,11 +309,12 @@ static int slice(struct hz_ctx *c, struct align *a)
 		return -ENOMEM;
 	for (size_t r = 0; r < NST; r++)
 		a->map[r] = UNTRACKED;
+	memset(a->tb, 0, sizeof(a->tb));
 	for (size_t i = 0; i < c->n; i++) {
 		effect_of(&c->in[i], &a->eff[i]);
-		if (a->eff[i].uses)
-			a->use[nuse++] = (uint32_t)i;
-		if (wide_ds(&c->in[i]))
+		a->use[nuse] = (uint32_t)i;
+		nuse += a->eff[i].uses;
+		if (a->eff[i].wide)
 			track(a, c->in[i].w1 & 0xff);
 	}
 	/* Close over "dst tracked -> its sources tracked", backwards (uses follow defs, so
@@ -329,12 +338,8 @@ static int slice(struct hz_ctx *c, struct align *a)
 		a->relb[b] = (uint32_t)nrel;
 		for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++) {
 			const struct effect *e = &a->eff[i];
-			bool hit = wide_ds(&c->in[i]);
-			for (unsigned k = 0; k < e->nr && !hit; k++)
-				for (uint32_t r = e->lo[k]; r < (uint32_t)e->lo[k] + e->n[k] && !hit; r++)
-					hit = a->map[r] != UNTRACKED;
-			if (hit)
-				a->rel[nrel++] = i;
+			a->rel[nrel] = i;	/* kept if relevant: no branch to mispredict */
+			nrel += e->wide | hits(a, e->lo[0], e->n[0]) | hits(a, e->lo[1], e->n[1]);
 		}
 	}
 	a->relb[c->nb] = (uint32_t)nrel;
@@ -358,9 +363,10 @@ static bool align_block(struct hz_ctx *c, size_t b, void *arg)
 		meet(st, a->outs + (size_t)c->preds[bb->pred + p] * a->m, a->m);
 	for (uint32_t j = a->relb[b]; j < a->relb[b + 1]; j++) {
 		const struct hz_insn *in = &c->in[a->rel[j]];
-		if (wide_ds(in))
+		const struct effect *e = &a->eff[a->rel[j]];
+		if (e->wide)
 			a->out[a->rel[j]] = get(a, st, in->w1 & 0xff);
-		transfer(a, in, &a->eff[a->rel[j]], st);
+		transfer(a, in, e, st);
 	}
 	uint8_t *o = a->outs + b * a->m;
 	if (memcmp(o, st, a->m) == 0)
