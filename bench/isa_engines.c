@@ -31,10 +31,12 @@ static const char *const mode_name[NMODES] = { "oracle (LLVM 19 LLVM-C, decoding
 					       "fast path, decoding only", "fast path + hazard detectors" };
 static const unsigned mode_flags[NMODES] = { RMCP_ISA_USE_ORACLE | RMCP_ISA_NO_HAZARDS, RMCP_ISA_NO_HAZARDS, 0 };
 
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock_id, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
@@ -74,6 +76,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: isa_engines FILE [GPU [RUNS [ORACLE_RUNS]]]\n");
 		return 2;
 	}
+	const char *clk = getenv("RMCP_BENCH_CLOCK");
+	if (clk && strcmp(clk, "cpu") == 0)
+		clock_id = CLOCK_PROCESS_CPUTIME_ID;
 	const char *gpu_name = argc > 2 ? argv[2] : "gfx1010";
 	int runs = argc > 3 ? atoi(argv[3]) : 10, oracle_runs = argc > 4 ? atoi(argv[4]) : 3;
 	if (runs < 1 || runs > 1000 || oracle_runs < 0 || oracle_runs > runs) {

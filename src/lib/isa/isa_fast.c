@@ -148,12 +148,13 @@ static inline uint8_t fast_split_step(const struct rmcp_isa_fast *f, const uint8
 	rmcp_g10_split(w0, w1, s);
 	size_t gkey = (size_t)rmcp_g10_fmt_base[s->fmt] + s->key;
 	uint8_t b = f->prep[gkey], v = b & P_VERDICT;
-	uint32_t n = 4u * s->words + 4u * s->nsa + ((b & P_KLIT) ? 4u : 0u);
-	for (unsigned i = 0; i < s->nsrc; i++)
-		if ((b >> (P_LIT_SHIFT + i) & 1) && s->src[i] == RMCP_G10_SRC_LITERAL) {
-			n += 4;
-			break;
-		}
+	/* A literal dword follows when the key always has one, or when a source that may hold
+	 * one (of the first nsrc, per the key's mask) is 255. Without branches: which holds
+	 * varies from one instruction to the next. s->src[] past nsrc are zero or ignored. */
+	uint32_t lit = (uint32_t)(s->src[0] == RMCP_G10_SRC_LITERAL) | (uint32_t)(s->src[1] == RMCP_G10_SRC_LITERAL) << 1 |
+		       (uint32_t)(s->src[2] == RMCP_G10_SRC_LITERAL) << 2;
+	lit &= (uint32_t)(b >> P_LIT_SHIFT) & 7u & ((1u << s->nsrc) - 1);
+	uint32_t n = 4u * s->words + 4u * s->nsa + ((b & P_KLIT) || lit ? 4u : 0u);
 	if (v == RMCP_G10_UNDECODABLE || n > avail || rmcp_g10_llvm_unsafe(s, w1)) {
 		*len = 4;
 		return RMCP_G10_UNDECODABLE;
@@ -167,7 +168,7 @@ static inline uint8_t fast_split_step(const struct rmcp_isa_fast *f, const uint8
 static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
 				uint32_t *len)
 {
-	struct rmcp_g10_split s;
+	struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
 	return fast_split_step(f, p, avail, len, &s);
 }
 
@@ -187,7 +188,7 @@ static inline void put_rec(struct rmcp_isa_rec *r, size_t off, uint32_t len, con
 uint32_t rmcp_isa_fast_record(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail, size_t off,
 			      struct rmcp_isa_rec *r)
 {
-	struct rmcp_g10_split s;
+	struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
 	uint32_t len = 4;
 	uint8_t v = fast_split_step(f, p, avail, &len, &s);
 	if (v == RMCP_G10_ASK_ORACLE)
