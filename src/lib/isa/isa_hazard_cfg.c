@@ -21,15 +21,16 @@
 /* The instruction starting at byte off of the kernel, or UINT32_MAX. */
 static uint32_t find_insn(const struct hz_ctx *c, uint32_t off)
 {
-	size_t lo = 0, hi = c->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->in[mid].off < off)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* Lower bound without a branch per step (selects): targets are anywhere. */
+	const struct hz_insn *in = c->in;
+	size_t lo = 0, len = c->n;
+	while (len > 0) {
+		size_t half = len / 2;
+		size_t less = 0 - (size_t)(in[lo + half].off < off);	/* all ones or zero */
+		lo += (half + 1) & less;
+		len = ((len - half - 1) & less) | (half & ~less);
 	}
-	return lo < c->n && c->in[lo].off == off ? (uint32_t)lo : UINT32_MAX;
+	return lo < c->n && in[lo].off == off ? (uint32_t)lo : UINT32_MAX;
 }
 
 static bool conditional(const struct hz_insn *in)
@@ -87,27 +88,37 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		return -ENOMEM;
 	const uint32_t ends = FX_VTS_EXP | FX_STV_EXP | FX_CX_EXP | FX_PERM_EXP | FX_LOCAL;
 	const uint32_t looks = FX_SCALAR | FX_VSDEF | FX_PERMLANE | FX_LDS1 | FX_LDS2 | FX_LOCAL;
+	/* Locals, restrict: the stores would otherwise make every pointer reload. */
+	struct hz_blk *restrict blk = c->b;
+	struct hz_insn *restrict ins = c->in;
+	const struct hz_fx *restrict fx = c->fx;
+	uint32_t *restrict cand = c->cand, *restrict flist = c->flist, *restrict fbeg = c->fbeg;
+	const uint8_t *restrict ld = lead;
+	const size_t n = c->n;
 	size_t bi = SIZE_MAX;
 	uint32_t nl = 0, nc = 0, prev = UINT32_MAX;
-	for (size_t i = 0; i < c->n; i++) {
-		if (lead[i]) {
-			struct hz_blk *nb = &c->b[++bi];
+	for (size_t i = 0; i < n; i++) {
+		if (ld[i]) {
+			if (bi != SIZE_MAX)
+				blk[bi].last = (uint32_t)i - 1;
+			struct hz_blk *nb = &blk[++bi];
 			nb->first = (uint32_t)i;
 			nb->pred = nb->npred = 0;
-			c->fbeg[bi] = nl;
+			fbeg[bi] = nl;
 			prev = UINT32_MAX;
 		}
-		c->b[bi].last = (uint32_t)i;
-		c->in[i].blk = (uint32_t)bi;
+		ins[i].blk = (uint32_t)bi;
 		/* Appends without branches: instruction kinds come in no predictable order. */
-		uint32_t e = c->fx[i].e, acts = (e & ~ends) != 0;
-		c->cand[nc] = (uint32_t)i;
+		uint32_t e = fx[i].e, acts = (e & ~ends) != 0;
+		cand[nc] = (uint32_t)i;
 		nc += (e & looks) != 0;
-		c->flist[nl] = (uint32_t)i;
+		flist[nl] = (uint32_t)i;
 		nl += acts | ((e & ~(uint32_t)FX_LOCAL) != prev);
 		prev = (e & ~(uint32_t)FX_LOCAL) | (0u - acts);
 	}
-	c->nb = c->n ? bi + 1 : 0;
+	if (n)
+		blk[bi].last = (uint32_t)n - 1;
+	c->nb = n ? bi + 1 : 0;
 	c->fbeg[c->nb] = nl;
 	c->ncand = nc;
 	size_t nedges = 2 * c->nb;	/* a block has at most two successors */
