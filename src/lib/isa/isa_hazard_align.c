@@ -65,6 +65,7 @@ struct align {
 	uint16_t map[NST];	/* register -> state index, or UNTRACKED */
 	uint8_t tb[NST / 8 + 5];	/* the tracked registers as bits, a byte per 8 (hits() reads 4) */
 	size_t m;		/* tracked registers */
+	size_t mp;		/* m rounded up to 16: a state's stride, so meet() has no scalar tail */
 	uint32_t *rel, *relb;	/* relevant instructions; relb[b]..relb[b+1] those of block b */
 	struct effect *eff;	/* [n] what each instruction writes */
 	uint32_t *use;		/* instructions whose result alu() computes */
@@ -357,10 +358,11 @@ static bool align_block(struct hz_ctx *c, size_t b, void *arg)
 {
 	struct align *a = arg;
 	const struct hz_blk *bb = &c->b[b];
-	uint8_t st[NST];
-	memset(st, b == 0 ? 0 : TOP, a->m);
+	uint8_t st[(NST + 15) & ~15];
+	/* The padding past m is merged with the rest but never read, compared or stepped. */
+	memset(st, b == 0 ? 0 : TOP, a->mp);
 	for (uint32_t p = 0; p < bb->npred; p++)
-		meet(st, a->outs + (size_t)c->preds[bb->pred + p] * a->m, a->m);
+		meet(st, a->outs + (size_t)c->preds[bb->pred + p] * a->mp, a->mp);
 	for (uint32_t j = a->relb[b]; j < a->relb[b + 1]; j++) {
 		const struct hz_insn *in = &c->in[a->rel[j]];
 		const struct effect *e = &a->eff[a->rel[j]];
@@ -368,7 +370,7 @@ static bool align_block(struct hz_ctx *c, size_t b, void *arg)
 			a->out[a->rel[j]] = get(a, st, in->w1 & 0xff);
 		transfer(a, in, e, st);
 	}
-	uint8_t *o = a->outs + b * a->m;
+	uint8_t *o = a->outs + b * a->mp;
 	if (memcmp(o, st, a->m) == 0)
 		return false;
 	memcpy(o, st, a->m);
@@ -383,13 +385,14 @@ int rmcp_hz_align(struct hz_ctx *c, uint8_t *out)
 		return 0;	/* out stays 0: every wide access is "possible" */
 	if ((rc = slice(c, &a)) < 0)
 		goto done;
-	if (!a.m || c->nb > MAX_STATE / a.m)
+	a.mp = (a.m + 15) & ~(size_t)15;
+	if (!a.m || c->nb > MAX_STATE / a.mp)
 		goto done;
-	if (!(a.outs = rmcp_hz_alloc(c, c->nb * a.m))) {
+	if (!(a.outs = rmcp_hz_alloc(c, c->nb * a.mp))) {
 		rc = -ENOMEM;
 		goto done;
 	}
-	memset(a.outs, TOP, c->nb * a.m);
+	memset(a.outs, TOP, c->nb * a.mp);
 	if ((rc = rmcp_hz_fixpoint(c, MAX_ROUNDS, align_block, &a)) > 0)
 		memset(out, 0, c->n);	/* no fixed point within the bound: claim nothing */
 	rc = rc < 0 ? rc : 0;
