@@ -396,29 +396,35 @@ static inline uint32_t effect(struct hz_ctx *c, size_t i)
 size_t rmcp_hz_fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec, uint8_t *lead,
 		    uint32_t *branches, size_t *nbranches)
 {
-	/* Locals, restrict: a store to lead[] (bytes) could otherwise alias every pointer. */
-	const size_t size = c->k->size, nkeys = c->h->nkeys;
+	/* Locals, restrict: a store to lead[] (bytes) could otherwise alias every pointer.
+	 * 32-bit offsets: rmcp_isa_hz_kernel takes no range over 4 GiB. */
+	const size_t nkeys = c->h->nkeys;
+	const uint32_t size = c->k->size >= 4 && c->k->size <= UINT32_MAX ? (uint32_t)c->k->size : 0;
 	const struct hz_key *restrict keys = c->h->keys;	/* keys[nkeys]: all zero */
 	const uint8_t *restrict code = c->p;
 	struct hz_insn *ins = c->in;	/* effect() reads it too */
 	uint8_t *restrict leads = lead;
-	uint32_t *restrict br = branches, all = 0;
-	size_t nb = 0, n = 0, next = 0;
-	for (size_t j = 0; j < nrec; j++) {
+	uint32_t *restrict br = branches, all = 0, next = 0;
+	size_t nb = 0, n = 0;
+	for (size_t j = 0; j < nrec && size; j++) {
 		const struct rmcp_isa_rec *r = &rec[j];
-		if (r->off < next || r->off > size || size - r->off < 4)
+		uint32_t off = r->off;
+		if (off < next || off > size - 4)
 			break;	/* records come from the walk: in order, inside the range */
-		size_t avail = size - r->off;
-		const uint8_t *p = code + r->off;
-		uint32_t len = r->len > avail ? (uint32_t)(avail & ~(size_t)3) : r->len;
-		next = (size_t)r->off + 4;
+		uint32_t avail = size - off, lit_at = r->lit_at;
+		const uint8_t *p = code + off;
+		uint32_t len = r->len > avail ? avail & ~3u : r->len;
+		bool has_lit = len >= lit_at + 4;
+		next = off + 4;
 		struct hz_insn *in = &ins[n];
-		in->off = r->off;
+		in->off = off;
 		in->w0 = rmcp_le32(p);
 		in->w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
 		in->len = (uint8_t)len;
 		in->fmt = r->fmt;
-		in->lit = len >= (uint32_t)r->lit_at + 4 ? rmcp_le32(p + r->lit_at) : 0;
+		/* Read in range either way, then select: no branch on whether it has one. */
+		uint32_t lit = rmcp_le32(p + (has_lit ? lit_at : 0));
+		in->lit = has_lit ? lit : 0;
 		in->tgt = UINT32_MAX;
 		/* Only decodable instructions carry properties: an undecodable word is data. */
 		size_t g = r->decodes && r->gkey < nkeys ? r->gkey : nkeys;
