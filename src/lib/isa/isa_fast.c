@@ -140,13 +140,14 @@ static enum rmcp_isa_insn_kind kind_of(uint8_t v)
 	}
 }
 
-/* One instruction: length and verdict; *s: its split (avail >= 4). */
+/* One instruction: length and verdict; *s: its split, *gk: its global key (avail >= 4). */
 static inline uint8_t fast_split_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
-				      uint32_t *len, struct rmcp_g10_split *s)
+				      uint32_t *len, struct rmcp_g10_split *s, size_t *gk)
 {
 	uint32_t w0 = rmcp_le32(p), w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
 	rmcp_g10_split(w0, w1, s);
 	size_t gkey = (size_t)rmcp_g10_fmt_base[s->fmt] + s->key;
+	*gk = gkey;
 	uint8_t b = f->prep[gkey], v = b & P_VERDICT;
 	/* A literal dword follows when the key always has one, or when a source that may hold
 	 * one (of the first nsrc, per the key's mask) is 255. Without branches: which holds
@@ -169,16 +170,17 @@ static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p,
 				uint32_t *len)
 {
 	struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
-	return fast_split_step(f, p, avail, len, &s);
+	size_t gkey;
+	return fast_split_step(f, p, avail, len, &s, &gkey);
 }
 
 /* The record of one instruction at off that the walk advances len bytes past. */
 static inline void put_rec(struct rmcp_isa_rec *r, size_t off, uint32_t len, const struct rmcp_g10_split *s,
-			   uint8_t v)
+			   size_t gkey, uint8_t v)
 {
 	len &= ~3u;
 	r->off = (uint32_t)off;
-	r->gkey = (uint16_t)(rmcp_g10_fmt_base[s->fmt] + s->key);
+	r->gkey = (uint16_t)gkey;
 	r->len = (uint8_t)(len < 4 || len > 252 ? 4 : len);
 	r->fmt = (uint8_t)s->fmt;
 	r->lit_at = (uint8_t)(4u * s->words + 4u * s->nsa);
@@ -190,10 +192,11 @@ uint32_t rmcp_isa_fast_record(const struct rmcp_isa_fast *f, const uint8_t *p, s
 {
 	struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
 	uint32_t len = 4;
-	uint8_t v = fast_split_step(f, p, avail, &len, &s);
+	size_t gkey;
+	uint8_t v = fast_split_step(f, p, avail, &len, &s, &gkey);
 	if (v == RMCP_G10_ASK_ORACLE)
 		len = 4;	/* without the oracle's length, one dword */
-	put_rec(r, off, len, &s, v);
+	put_rec(r, off, len, &s, gkey, v);
 	return r->len;
 }
 
@@ -230,12 +233,13 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 		size_t avail = size - off;
 		struct rmcp_isa_step st = { .len = 4, .kind = RMCP_ISA_INSN_UNKNOWN };
 		struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
+		size_t gkey = 0;
 		uint8_t v;
 		if (avail < 4) {
 			st.len = (uint32_t)avail;
 			v = RMCP_G10_UNDECODABLE;
 		} else {
-			v = fast_split_step(f, p + off, avail, &st.len, &s);
+			v = fast_split_step(f, p + off, avail, &st.len, &s, &gkey);
 		}
 		k->n_insns++;
 		if (v != RMCP_G10_OK) {
@@ -253,7 +257,7 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 				rmcp_isa_note(k, p + off, avail, addr + off, &st);
 		}
 		if (rec && avail >= 4)	/* the length the walk advances by (LLVM's, for a key left to it) */
-			put_rec(&rec[nr++], off, st.len, &s, v);
+			put_rec(&rec[nr++], off, st.len, &s, gkey, v);
 		off += st.len;
 	}
 	if (nrec)
