@@ -14,7 +14,7 @@
 
 /* ---- registers ---- */
 
-static void add(struct hz_regs *r, uint32_t lo, uint32_t n)
+static inline void add(struct hz_regs *r, uint32_t lo, uint32_t n)
 {
 	uint32_t hi = lo + n > 128 ? 128 : lo + n;
 	for (uint32_t w = 0; w < 2; w++) {
@@ -31,14 +31,14 @@ static void add(struct hz_regs *r, uint32_t lo, uint32_t n)
 static const struct hz_regs exec_regs = { { 0, 3ull << (HZ_EXEC_LO - 64) } };
 
 
-static uint32_t sopk_op(const struct hz_insn *in)
+static inline uint32_t sopk_op(const struct hz_insn *in)
 {
 	return in->fmt == RMCP_G10_SOPK ? (in->w0 >> 23) & 0x1f : 0xff;
 }
 
 
 /* SGPRs a VMEM/DS/FLAT/EXP instruction reads, EXEC included (implicit use). */
-static void mem_reads(const struct hz_insn *in, struct hz_regs *r)
+static inline void mem_reads(const struct hz_insn *in, struct hz_regs *r)
 {
 	add(r, HZ_EXEC_LO, 2);
 	switch (in->fmt) {
@@ -69,7 +69,7 @@ static void mem_reads(const struct hz_insn *in, struct hz_regs *r)
 }
 
 /* SGPRs an SMEM instruction reads. */
-static void smem_reads(const struct hz_insn *in, struct hz_regs *r)
+static inline void smem_reads(const struct hz_insn *in, struct hz_regs *r)
 {
 	if (!(in->flags & HK_SMEM_NOBASE))
 		add(r, (in->w0 & 0x3f) * 2, (in->flags & HK_SAMPLE) ? 4 : 2);
@@ -80,7 +80,7 @@ static void smem_reads(const struct hz_insn *in, struct hz_regs *r)
 }
 
 /* Explicit SGPR definitions of a SALU or SMEM instruction (LLVM's MI->defs()). */
-static void scalar_defs(const struct hz_insn *in, struct hz_regs *r)
+static inline void scalar_defs(const struct hz_insn *in, struct hz_regs *r)
 {
 	if (in->flags & HK_SALU) {
 		if (in->flags & HK_SDEF)
@@ -95,7 +95,7 @@ static void scalar_defs(const struct hz_insn *in, struct hz_regs *r)
  * and v_readfirstlane's vdst, else the named sdst, else the first implicit SGPR def.
  * *sdst_or_implicit: it has a named sdst or an implicit SGPR def (fixVcmpxExecWARHazard's
  * expiry). Returns false if it writes no SGPR. */
-static bool valu_sdef(const struct hz_ctx *c, const struct hz_insn *in, struct hz_regs *r, bool *sdst_or_implicit)
+static inline bool valu_sdef(const struct hz_ctx *c, const struct hz_insn *in, struct hz_regs *r, bool *sdst_or_implicit)
 {
 	uint32_t mw = c->wave64 ? 2 : 1;
 	uint32_t f = in->flags;
@@ -133,14 +133,14 @@ static bool valu_sdef(const struct hz_ctx *c, const struct hz_insn *in, struct h
 /* ---- what each instruction does, once (struct hz_fx) ---- */
 
 /* vmem_to_scalar's expiry: a VALU, s_waitcnt 0, or s_waitcnt_depctr with vm_vsrc(0). */
-static bool vts_expires(const struct hz_insn *in)
+static inline bool vts_expires(const struct hz_insn *in)
 {
 	return (in->flags & HK_VALU) || (sopp_op(in) == 0x0c && (in->w0 & 0xffff) == 0) ||
 	       (sopp_op(in) == 0x23 && ((in->w0 >> 2) & 7) == 0);
 }
 
 /* smem_to_vector's expiry for anything but SMEM. */
-static bool stv_expires(const struct hz_insn *in)
+static inline bool stv_expires(const struct hz_insn *in)
 {
 	if (!(in->flags & HK_SALU))
 		return false;
@@ -160,7 +160,7 @@ static bool stv_expires(const struct hz_insn *in)
 	return true;
 }
 
-static bool salu_reads_exec(const struct hz_insn *in)
+static inline bool salu_reads_exec(const struct hz_insn *in)
 {
 	if (in->flags & HK_EXEC_READ)
 		return true;
@@ -176,7 +176,7 @@ static bool salu_reads_exec(const struct hz_insn *in)
 	}
 }
 
-static int lds_type(const struct hz_insn *in)
+static inline int lds_type(const struct hz_insn *in)
 {
 	if (in->flags & HK_DS)
 		return 1;
@@ -185,13 +185,13 @@ static int lds_type(const struct hz_insn *in)
 	return 0;
 }
 
-static bool vscnt_zero(const struct hz_insn *in)
+static inline bool vscnt_zero(const struct hz_insn *in)
 {
 	return sopk_op(in) == 0x17 && ((in->w0 >> 16) & 0x7f) == HZ_NULL && (in->w0 & 0xffff) == 0;
 }
 
 /* Does one of the single-instruction checks of run() apply to this instruction? */
-static bool local_check(const struct hz_insn *in)
+static inline bool local_check(const struct hz_insn *in)
 {
 	switch (in->fmt) {
 	case RMCP_G10_MUBUF:
