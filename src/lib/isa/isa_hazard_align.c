@@ -23,7 +23,7 @@
 #define MAX_ROUNDS 64
 #define MAX_STATE (64u << 20)
 
-static uint8_t ctz32(uint32_t v)
+static inline uint8_t ctz32(uint32_t v)
 {
 	if (!v)
 		return 32;
@@ -35,13 +35,13 @@ static uint8_t ctz32(uint32_t v)
 	return n;
 }
 
-static uint8_t cap(unsigned v)
+static inline uint8_t cap(unsigned v)
 {
 	return (uint8_t)(v > 32 ? 32 : v);
 }
 
 /* Constant value of a source (shift amounts); false if not a constant. */
-static bool src_val(uint32_t code, uint32_t lit, uint32_t *v)
+static inline bool src_val(uint32_t code, uint32_t lit, uint32_t *v)
 {
 	if (code >= 128 && code <= 192)
 		*v = code - 128;
@@ -73,13 +73,13 @@ struct align {
 	uint8_t *out;		/* the caller's: trailing zeros of each wide DS address */
 };
 
-static uint8_t get(const struct align *a, const uint8_t *st, uint32_t reg)
+static inline uint8_t get(const struct align *a, const uint8_t *st, uint32_t reg)
 {
 	uint16_t x = a->map[reg];
 	return x == UNTRACKED ? 0 : st[x];
 }
 
-static void set(const struct align *a, uint8_t *st, uint32_t reg, uint8_t v)
+static inline void set(const struct align *a, uint8_t *st, uint32_t reg, uint8_t v)
 {
 	uint16_t x = a->map[reg];
 	if (x != UNTRACKED)
@@ -87,13 +87,13 @@ static void set(const struct align *a, uint8_t *st, uint32_t reg, uint8_t v)
 }
 
 /* Register (state numbering) of a 9-bit source operand, or NST for a constant. */
-static uint32_t src_reg(uint32_t code)
+static inline uint32_t src_reg(uint32_t code)
 {
 	return code < NS ? NV + code : code >= 256 ? code - 256 : NST;
 }
 
 /* Trailing zeros of a 9-bit source operand (SALU's 8-bit codes are the same below 256). */
-static uint8_t src_tz(const struct align *a, const uint8_t *st, uint32_t code, uint32_t lit)
+static inline uint8_t src_tz(const struct align *a, const uint8_t *st, uint32_t code, uint32_t lit)
 {
 	uint32_t r = src_reg(code);
 	if (r < NST)
@@ -107,7 +107,7 @@ static uint8_t src_tz(const struct align *a, const uint8_t *st, uint32_t code, u
 	return 0;
 }
 
-static uint8_t alu(const struct align *al, uint8_t kind, const uint8_t *st, const uint32_t *s, uint32_t lit)
+static inline uint8_t alu(const struct align *al, uint8_t kind, const uint8_t *st, const uint32_t *s, uint32_t lit)
 {
 	uint8_t a = src_tz(al, st, s[0], lit), b = src_tz(al, st, s[1], lit), d = src_tz(al, st, s[2], lit);
 	uint32_t k;
@@ -265,7 +265,7 @@ static void effect_of(const struct hz_insn *in, struct effect *e)
 #undef RANGE
 }
 
-static void transfer(const struct align *a, const struct hz_insn *in, const struct effect *e, uint8_t *st)
+static inline void transfer(const struct align *a, const struct hz_insn *in, const struct effect *e, uint8_t *st)
 {
 	uint8_t r = 0;
 	if (e->dst < NST && a->map[e->dst] != UNTRACKED) {
@@ -282,7 +282,7 @@ static void transfer(const struct align *a, const struct hz_insn *in, const stru
 		set(a, st, e->dst, r);
 }
 
-static bool track(struct align *a, uint32_t reg)
+static inline bool track(struct align *a, uint32_t reg)
 {
 	if (reg >= NST || a->map[reg] != UNTRACKED)
 		return false;
@@ -292,7 +292,7 @@ static bool track(struct align *a, uint32_t reg)
 }
 
 /* Is a register of [lo, lo + n) tracked? n <= 16, lo + n <= NST (0 when n is 0). */
-static bool hits(const struct align *a, uint32_t lo, uint32_t n)
+static inline bool hits(const struct align *a, uint32_t lo, uint32_t n)
 {
 	return ((rmcp_le32(a->tb + (lo >> 3)) >> (lo & 7)) & ((1u << n) - 1)) != 0;
 }
