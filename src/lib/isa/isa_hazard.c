@@ -178,8 +178,9 @@ _Static_assert(FX_T_VTS >> FX_T_SHIFT == TR_VTS && FX_T_STV >> FX_T_SHIFT == TR_
 struct flow {
 	struct hz_flow *outs;
 	uint8_t *tr;
-	const uint8_t *ltab;	/* rmcp_isa_hz.lds */
-	uint32_t lmask;		/* 0x1f when the kernel has both LDS and VMEM, else 0 */
+	const uint8_t *stab;	/* rmcp_isa_hz.step */
+	uint32_t emask;		/* the events stepped: 0xff when the kernel has both LDS and
+				 * VMEM, else 0x0f (the LDS half stays 0) */
 };
 
 /* The LDS half of the filter's state (FL_LAST*, FL_ARM*): events and branches. */
@@ -199,17 +200,21 @@ static inline uint8_t lds_step(uint32_t e, uint8_t f, uint8_t *tr)
 	return (uint8_t)((f & ~(FL_ARM1 | FL_ARM2)) | arm);
 }
 
-/* The table of lds_step, indexed as rmcp_hz_lds_table says. */
-_Static_assert(FX_LDS1 == 1u << 12 && FX_LDS2 == 1u << 13 && FX_VSCNT0 == 1u << 14 && FX_LOCAL == 1u << 15 &&
-	       FX_BRANCH == 1u << 16, "lds events");
-_Static_assert(FL_LAST1 == 4 && FL_LAST2 == 8 && FL_ARM1 == 16 && FL_ARM2 == 32 && TR_LDS == 0x40 >> 2, "lds state");
+/* The table of the filter's small state, indexed as rmcp_hz_step_table says: the flag moves
+ * (f & ~((e >> 6) & 3)) | ((e >> 4) & 3), then lds_step. */
+_Static_assert(FX_CX_HIT == 1u << 4 && FX_PERM_SET == 1u << 5 && FX_CX_EXP == 1u << 6 && FX_PERM_EXP == 1u << 7 &&
+	       FX_LDS1 == 1u << 8 && FX_LDS2 == 1u << 9 && FX_VSCNT0 == 1u << 10 && FX_BRANCH == 1u << 11,
+	       "events");
+_Static_assert(FL_LAST1 == 4 && FL_LAST2 == 8 && FL_ARM1 == 16 && FL_ARM2 == 32 && TR_LDS == 0x40 >> 2, "state");
 
-void rmcp_hz_lds_table(uint8_t tab[512])
+void rmcp_hz_step_table(uint8_t tab[1u << 14])
 {
-	for (uint32_t st = 0; st < 16; st++)
-		for (uint32_t ev = 0; ev < 32; ev++) {
-			uint8_t t = 0, f = lds_step(ev << 12, (uint8_t)(st << 2), &t);
-			tab[st << 5 | ev] = (uint8_t)((f & 0x3c) | ((t & TR_LDS) ? 0x40 : 0));
+	for (uint32_t st = 0; st < 64; st++)
+		for (uint32_t ev = 0; ev < 256; ev++) {
+			uint32_t e = ev << 4;
+			uint8_t t = 0, f = (uint8_t)((st & ~((e >> 6) & 3u)) | ((e >> 4) & 3u));
+			f = lds_step(e, f, &t);
+			tab[st << 8 | ev] = (uint8_t)((f & 0x3f) | ((t & TR_LDS) ? 0x40 : 0));
 		}
 }
 
@@ -270,8 +275,8 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 	const struct hz_rd *restrict rds = c->rd;
 	const uint32_t *restrict list = c->flist;
 	uint8_t *restrict tr = fl->tr;
-	const uint8_t *restrict ltab = fl->ltab;
-	const uint32_t lmask = fl->lmask;
+	const uint8_t *restrict stab = fl->stab;
+	const uint32_t emask = fl->emask;
 	for (uint32_t j = c->fbeg[b], end = c->fbeg[b + 1]; j < end; j++) {
 		uint32_t i = list[j];
 		uint32_t e = fx[i].e;
@@ -283,13 +288,10 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 		const struct hz_move *m = &moves[e & 15];
 		v = (v & m->kv) | (r & m->gv);
 		s = (s & m->ks) | (r & m->gs);
-		/* Clear (FX_CX_EXP, FX_PERM_EXP), then set (FX_CX_HIT, FX_PERM_SET); CX_EXP and
-		 * CX_HIT never come together (effect()). */
-		f = (uint8_t)((f & ~((e >> 6) & 3u)) | ((e >> 4) & 3u));
-		/* Only LDS/VMEM events, vscnt waits and branches move the LDS half of the state
-		 * (event 0 leaves it as it is). */
-		uint8_t l = ltab[(uint32_t)(f >> 2) << 5 | ((e >> 12) & lmask)];
-		f = (uint8_t)((f & 3u) | (l & 0x3cu));
+		/* The flags: clear (FX_CX_EXP, FX_PERM_EXP), then set (FX_CX_HIT, FX_PERM_SET);
+		 * the LDS half: LDS/VMEM events, vscnt waits and branches. One lookup. */
+		uint8_t l = stab[(uint32_t)f << 8 | ((e >> 4) & emask)];
+		f = (uint8_t)(l & 0x3fu);
 		tr[i] = (uint8_t)(t | ((l >> 2) & TR_LDS));
 	}
 	struct hz_flow *o = &fl->outs[b];
@@ -305,7 +307,7 @@ static bool flow_block(struct hz_ctx *c, size_t b, void *arg)
 static int flow(struct hz_ctx *c, bool lds, uint8_t *tr)
 {
 	struct flow fl = { .outs = rmcp_hz_zalloc(c, (c->nb ? c->nb : 1) * sizeof(struct hz_flow)), .tr = tr,
-			   .ltab = c->h->lds, .lmask = lds ? 0x1fu : 0 };
+			   .stab = c->h->step, .emask = lds ? 0xffu : 0x0fu };
 	if (!fl.outs)
 		return -ENOMEM;
 	int r = rmcp_hz_fixpoint(c, 64, flow_block, &fl);

@@ -101,7 +101,7 @@ struct rmcp_isa_hz {
 	const struct hz_key *keys;	/* [global key], and [nkeys] all zero: shared per code class */
 	struct hz_key *owned;		/* keys, when not shared */
 	size_t nkeys;
-	uint8_t lds[512];		/* the filter's LDS steps (rmcp_hz_lds_table) */
+	const uint8_t *step;		/* the filter's small-state steps (rmcp_hz_step_table), shared */
 };
 
 struct hz_insn {
@@ -130,15 +130,16 @@ enum {
 	FX_PERM_SET = 1u << 5,	/* a compare that writes EXEC */
 	FX_CX_EXP = 1u << 6,
 	FX_PERM_EXP = 1u << 7,	/* a VALU other than v_nop */
-	FX_SCALAR = 1u << 8,	/* SALU/SMEM: `defs` are its explicit SGPR definitions */
-	FX_VSDEF = 1u << 9,	/* VALU writing an SGPR: `defs` as fixSMEMtoVectorWriteHazards picks */
-	FX_DEF_EXEC = 1u << 10,	/* FX_VSDEF and `defs` include EXEC */
-	FX_PERMLANE = 1u << 11,
-	FX_LDS1 = 1u << 12,	/* lds-branch-vmem-war types: 1 DS, 2 VMEM/FLAT global/scratch */
-	FX_LDS2 = 1u << 13,
-	FX_VSCNT0 = 1u << 14,	/* s_waitcnt_vscnt null, 0 */
-	FX_LOCAL = 1u << 15,	/* a single-instruction check applies (nsa, clause, offsets, ...) */
-	FX_BRANCH = 1u << 16,	/* HK_BRANCH */
+	/* Bits 4..11 are the events of the filter's small state (flow_block's table). */
+	FX_LDS1 = 1u << 8,	/* lds-branch-vmem-war types: 1 DS, 2 VMEM/FLAT global/scratch */
+	FX_LDS2 = 1u << 9,
+	FX_VSCNT0 = 1u << 10,	/* s_waitcnt_vscnt null, 0 */
+	FX_BRANCH = 1u << 11,	/* HK_BRANCH */
+	FX_SCALAR = 1u << 12,	/* SALU/SMEM: `defs` are its explicit SGPR definitions */
+	FX_VSDEF = 1u << 13,	/* VALU writing an SGPR: `defs` as fixSMEMtoVectorWriteHazards picks */
+	FX_DEF_EXEC = 1u << 14,	/* FX_VSDEF and `defs` include EXEC */
+	FX_PERMLANE = 1u << 15,
+	FX_LOCAL = 1u << 16,	/* a single-instruction check applies (nsa, clause, offsets, ...) */
 	/* The searches this instruction may trigger, as the filter's TR_* bits at (e >> 20). */
 	FX_T_SHIFT = 20,
 	FX_T_VTS = 1u << 20,	/* FX_SCALAR: TR_VTS */
@@ -253,10 +254,11 @@ static inline int fx_lds(const struct hz_fx *x)
 	return (x->e & FX_LDS1) ? 1 : (x->e & FX_LDS2) ? 2 : 0;
 }
 
-/* The forward filter's LDS state machine as a table, so the filter steps it without
- * branches (isa_hazard.c): [LDS state (4 bits) << 5 | FX bits 12..16] -> new state << 2,
- * | 0x40 when the step triggers the lds-branch-vmem-war search. */
-void rmcp_hz_lds_table(uint8_t tab[512]);
+/* The forward filter's small state (the EXEC-reader and EXEC-compare flags, the LDS/VMEM
+ * state around branches: 6 bits) as a table, so the filter steps it without branches
+ * (isa_hazard.c): [state << 8 | FX bits 4..11] -> new state, | 0x40 when the step triggers
+ * the lds-branch-vmem-war search. */
+void rmcp_hz_step_table(uint8_t tab[1u << 14]);
 
 /* The instructions of a kernel from the fast walk's records (isa_hazard_fx.c): c->in[0..n)
  * with their key properties and effects (c->fx, c->rd: rd[0] must be empty and c->nrd >= 1),

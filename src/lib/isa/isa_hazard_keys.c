@@ -260,6 +260,26 @@ static struct hz_key *build_keys(const struct rmcp_isa_fast *fast, size_t nkeys)
 	return keys;
 }
 
+/* The filter's step table is the same for every code object: built once per process and
+ * kept, published like the keys. */
+static _Atomic(uint8_t *) step_cached;
+
+static const uint8_t *step_table(void)
+{
+	uint8_t *t = atomic_load(&step_cached);
+	if (t)
+		return t;
+	if (!(t = malloc(1u << 14)))
+		return NULL;
+	rmcp_hz_step_table(t);
+	uint8_t *none = NULL;
+	if (!atomic_compare_exchange_strong(&step_cached, &none, t)) {
+		free(t);	/* another thread published first */
+		t = none;
+	}
+	return t;
+}
+
 int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 {
 	struct rmcp_isa_hz *h = calloc(1, sizeof(*h));
@@ -268,6 +288,10 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 		return -ENOMEM;
 	h->fast = fast;
 	h->nkeys = rmcp_isa_fast_nkeys(fast);
+	if (!(h->step = step_table())) {
+		free(h);
+		return -ENOMEM;
+	}
 	unsigned cls = rmcp_isa_fast_code_class(fast);
 	struct hz_key *keys = cls < HZ_CACHED_CLASSES ? atomic_load(&cached[cls]) : NULL;
 	if (!keys) {
@@ -285,7 +309,6 @@ int rmcp_isa_hz_open(const struct rmcp_isa_fast *fast, struct rmcp_isa_hz **out)
 	}
 	h->keys = keys;
 	h->memo = &h->own;
-	rmcp_hz_lds_table(h->lds);
 	*out = h;
 	return 0;
 }
