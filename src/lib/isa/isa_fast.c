@@ -9,6 +9,7 @@
  * handed to the oracle through `ask`, or counted as unknown without LLVM.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,8 @@
 
 struct rmcp_isa_fast {
 	uint8_t c, r;		/* classes */
-	uint8_t *prep;		/* [global key] */
+	const uint8_t *prep;	/* [global key]: shared per class pair (prepared), or owned */
+	uint8_t *owned;
 	size_t nkeys;
 };
 
@@ -59,21 +61,17 @@ static uint8_t cell_verdict(uint32_t cc, uint32_t cr)
 	return (cc & sig) == (cr & sig) ? RMCP_G10_OK : RMCP_G10_DIFFERS;
 }
 
-int rmcp_isa_fast_open(const char *code_proc, const char *real_proc, struct rmcp_isa_fast **out)
+/* The prepared bytes of a class pair: the same for every code object, so built once per
+ * process and kept (a scan opens one per bundle entry); publishing is one compare-and-swap,
+ * so threads (the guard's) may race to build them. */
+#define PREP_CLASSES 8
+static _Atomic(uint8_t *) prepared[PREP_CLASSES][PREP_CLASSES];
+
+static uint8_t *prepare(int c, int r, size_t nkeys)
 {
-	int c = class_of(code_proc), r = class_of(real_proc);
-	*out = NULL;
-	if (c < 0 || r < 0)
-		return -RMCP_E_UNSUPPORTED;
-	struct rmcp_isa_fast *f = calloc(1, sizeof(*f));
-	size_t nkeys = rmcp_g10_fmt_base[RMCP_G10_NFMT];
-	if (!f || !(f->prep = malloc(nkeys))) {
-		free(f);
-		return -ENOMEM;
-	}
-	f->c = (uint8_t)c;
-	f->r = (uint8_t)r;
-	f->nkeys = nkeys;
+	uint8_t *prep = malloc(nkeys);
+	if (!prep)
+		return NULL;
 	for (size_t k = 0; k < nkeys; k++) {
 		uint32_t cc = rmcp_g10_cells[k * rmcp_g10_nclasses + (size_t)c];
 		uint32_t cr = rmcp_g10_cells[k * rmcp_g10_nclasses + (size_t)r];
@@ -83,8 +81,40 @@ int rmcp_isa_fast_open(const char *code_proc, const char *real_proc, struct rmcp
 		b |= (uint8_t)(((cc >> RMCP_G10_CELL_LIT_SHIFT) & 7u) << P_LIT_SHIFT);
 		if ((cc & RMCP_G10_CELL_SUB) && c != r)
 			b |= P_SUB;
-		f->prep[k] = b;
+		prep[k] = b;
 	}
+	return prep;
+}
+
+int rmcp_isa_fast_open(const char *code_proc, const char *real_proc, struct rmcp_isa_fast **out)
+{
+	int c = class_of(code_proc), r = class_of(real_proc);
+	*out = NULL;
+	if (c < 0 || r < 0)
+		return -RMCP_E_UNSUPPORTED;
+	struct rmcp_isa_fast *f = calloc(1, sizeof(*f));
+	size_t nkeys = rmcp_g10_fmt_base[RMCP_G10_NFMT];
+	if (!f)
+		return -ENOMEM;
+	f->c = (uint8_t)c;
+	f->r = (uint8_t)r;
+	f->nkeys = nkeys;
+	bool cached = c < PREP_CLASSES && r < PREP_CLASSES;
+	uint8_t *prep = cached ? atomic_load(&prepared[c][r]) : NULL;
+	if (!prep) {
+		if (!(prep = prepare(c, r, nkeys))) {
+			free(f);
+			return -ENOMEM;
+		}
+		uint8_t *none = NULL;
+		if (!cached)
+			f->owned = prep;
+		else if (!atomic_compare_exchange_strong(&prepared[c][r], &none, prep)) {
+			free(prep);	/* another thread published first: use its bytes */
+			prep = none;
+		}
+	}
+	f->prep = prep;
 	*out = f;
 	return 0;
 }
@@ -92,7 +122,7 @@ int rmcp_isa_fast_open(const char *code_proc, const char *real_proc, struct rmcp
 void rmcp_isa_fast_close(struct rmcp_isa_fast *f)
 {
 	if (f) {
-		free(f->prep);
+		free(f->owned);
 		free(f);
 	}
 }
