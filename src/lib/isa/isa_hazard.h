@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "isa_gfx10.h"
 #include "isa_internal.h"
@@ -218,13 +219,72 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 typedef bool (*hz_step_fn)(struct hz_ctx *c, size_t b, void *arg);
 int rmcp_hz_fixpoint(struct hz_ctx *c, uint32_t rounds, hz_step_fn step, void *arg);
 
+/* Upper bound of instructions all searches of one kernel may scan; past it the remaining
+ * searches answer "possible" (a crafted kernel cannot make the check quadratic). */
+#define HZ_BUDGET (64u << 20)
+
 /* LLVM's ::getWaitStatesSince(IsHazard, MI, IsExpired) over predecessors: does some path
  * back from instruction `from` reach a HIT before an EXPIRE? *hit: that instruction.
  * Returns 1 yes, 0 no, -1 over budget (the caller reports "possible"). */
 enum { HZ_CONT, HZ_HIT, HZ_EXPIRE };
 typedef int (*hz_fn)(struct hz_ctx *c, const void *arg, uint32_t i);
-int rmcp_hz_search(struct hz_ctx *c, int level, uint32_t from, hz_fn fn, const void *arg,
-		   uint32_t *hit);
+/* Here, static inline: each caller passes a constant fn, which the compiler then inlines
+ * into the scan loop (the searches call it once per instruction they look at). */
+/* Scan instructions [lo, hi] of a block backwards: HIT, EXPIRE or CONT (block done). */
+static inline int hz_scan(struct hz_ctx *c, uint32_t lo, int64_t hi, hz_fn fn, const void *arg, uint32_t *hit)
+{
+	for (int64_t i = hi; i >= (int64_t)lo; i--) {
+		if (!c->budget) {
+			c->over_budget = true;
+			return -1;
+		}
+		c->budget--;
+		int r = fn(c, arg, (uint32_t)i);
+		if (r == HZ_HIT) {
+			*hit = (uint32_t)i;
+			return HZ_HIT;
+		}
+		if (r == HZ_EXPIRE)
+			return HZ_EXPIRE;
+	}
+	return HZ_CONT;
+}
+
+static inline int rmcp_hz_search(struct hz_ctx *c, int level, uint32_t from, hz_fn fn, const void *arg,
+				 uint32_t *hit)
+{
+	uint32_t g = ++c->gen[level];
+	if (g == 0) {
+		memset(c->stamp[level], 0, c->nb * sizeof(uint32_t));
+		g = c->gen[level] = 1;
+	}
+	/* A block is marked when pushed (LLVM inserts it into Visited before recursing), so
+	 * each is scanned at most once and the stack never holds more than nb entries. The
+	 * trigger's own block is not marked: reached again through a back edge, it is
+	 * scanned whole, as LLVM does. The nested search (level 1) has its own stack. */
+	uint32_t *stack = c->stack + (level ? c->nb : 0), sp = 0;
+	uint32_t *mark = c->stamp[level];
+	const struct hz_blk *b0 = &c->b[c->in[from].blk];
+	int r = hz_scan(c, b0->first, (int64_t)from - 1, fn, arg, hit);
+	const struct hz_blk *bb = b0;
+	while (r == HZ_CONT || r == HZ_EXPIRE) {
+		if (r == HZ_CONT)
+			for (uint32_t i = 0; i < bb->npred; i++) {
+				uint32_t pb = c->preds[bb->pred + i];
+				if (mark[pb] != g) {
+					mark[pb] = g;
+					stack[sp++] = pb;
+				}
+			}
+		if (!sp)
+			break;
+		bb = &c->b[stack[--sp]];
+		r = hz_scan(c, bb->first, bb->last, fn, arg, hit);
+	}
+	if (r == HZ_HIT)
+		return 1;
+	return r < 0 ? -1 : 0;
+}
 
 /* Alignment (known trailing zero bits) of each DS multi-dword access's address, by
  * forward dataflow over the blocks (isa_hazard_align.c). out[i] for instruction i with

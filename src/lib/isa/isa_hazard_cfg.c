@@ -14,9 +14,6 @@
 #include "isa_hazard.h"
 #include "banned.h"
 
-/* Upper bound of instructions all searches of one kernel may scan; past it the remaining
- * searches answer "possible" (a crafted kernel cannot make the check quadratic). */
-#define HZ_BUDGET (64u << 20)
 
 /* The instruction starting at byte off of the kernel, or UINT32_MAX. */
 static uint32_t find_insn(const struct hz_ctx *c, uint32_t off)
@@ -266,59 +263,4 @@ void rmcp_hz_arena_release(struct hz_arena *a)
 		free(h);
 	}
 	a->head = NULL;
-}
-
-/* Scan instructions [lo, hi] of a block backwards: HIT, EXPIRE or CONT (block done). */
-static int scan(struct hz_ctx *c, uint32_t lo, int64_t hi, hz_fn fn, const void *arg, uint32_t *hit)
-{
-	for (int64_t i = hi; i >= (int64_t)lo; i--) {
-		if (!c->budget) {
-			c->over_budget = true;
-			return -1;
-		}
-		c->budget--;
-		int r = fn(c, arg, (uint32_t)i);
-		if (r == HZ_HIT) {
-			*hit = (uint32_t)i;
-			return HZ_HIT;
-		}
-		if (r == HZ_EXPIRE)
-			return HZ_EXPIRE;
-	}
-	return HZ_CONT;
-}
-
-int rmcp_hz_search(struct hz_ctx *c, int level, uint32_t from, hz_fn fn, const void *arg, uint32_t *hit)
-{
-	uint32_t g = ++c->gen[level];
-	if (g == 0) {
-		memset(c->stamp[level], 0, c->nb * sizeof(uint32_t));
-		g = c->gen[level] = 1;
-	}
-	/* A block is marked when pushed (LLVM inserts it into Visited before recursing), so
-	 * each is scanned at most once and the stack never holds more than nb entries. The
-	 * trigger's own block is not marked: reached again through a back edge, it is
-	 * scanned whole, as LLVM does. The nested search (level 1) has its own stack. */
-	uint32_t *stack = c->stack + (level ? c->nb : 0), sp = 0;
-	uint32_t *mark = c->stamp[level];
-	const struct hz_blk *b0 = &c->b[c->in[from].blk];
-	int r = scan(c, b0->first, (int64_t)from - 1, fn, arg, hit);
-	const struct hz_blk *bb = b0;
-	while (r == HZ_CONT || r == HZ_EXPIRE) {
-		if (r == HZ_CONT)
-			for (uint32_t i = 0; i < bb->npred; i++) {
-				uint32_t pb = c->preds[bb->pred + i];
-				if (mark[pb] != g) {
-					mark[pb] = g;
-					stack[sp++] = pb;
-				}
-			}
-		if (!sp)
-			break;
-		bb = &c->b[stack[--sp]];
-		r = scan(c, bb->first, bb->last, fn, arg, hit);
-	}
-	if (r == HZ_HIT)
-		return 1;
-	return r < 0 ? -1 : 0;
 }
