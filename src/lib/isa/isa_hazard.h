@@ -207,8 +207,9 @@ void rmcp_hz_arena_release(struct hz_arena *a);
 /* Build instructions (from the fast walk's records, or decoded here if rec is NULL) with
  * their effects, blocks, predecessors, and the lists of struct hz_ctx: flist/fbeg (the
  * forward filter steps through all but repeats: an instruction that only ends windows, as
- * every plain VALU does, does nothing the same one just before it has not done) and cand
- * (isa_hazard_cfg.c). 0 or -ENOMEM. */
+ * every plain VALU does, does nothing if the windows it ends were all ended since the last
+ * instruction that adds or triggers anything in its block) and cand (isa_hazard_cfg.c).
+ * 0 or -ENOMEM. */
 int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec);
 
 /* Forward dataflow over the blocks (isa_hazard_cfg.c): step(c, b, arg) recomputes block b

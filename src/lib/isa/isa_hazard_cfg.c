@@ -93,7 +93,10 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	const uint8_t *restrict ld = lead;
 	const size_t n = c->n;
 	size_t bi = SIZE_MAX;
-	uint32_t nl = 0, nc = 0, prev = UINT32_MAX;
+	/* killed: the windows ended since the last instruction that acts (adds to the state,
+	 * triggers, or moves the LDS half) in this block. Ends commute and repeat to no effect,
+	 * so an instruction that only ends windows already ended is left out of flist. */
+	uint32_t nl = 0, nc = 0, killed = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (ld[i]) {
 			if (bi != SIZE_MAX)
@@ -102,7 +105,7 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 			nb->first = (uint32_t)i;
 			nb->pred = nb->npred = 0;
 			fbeg[bi] = nl;
-			prev = UINT32_MAX;
+			killed = 0;
 		}
 		ins[i].blk = (uint32_t)bi;
 		/* Appends without branches: instruction kinds come in no predictable order. */
@@ -110,8 +113,9 @@ int rmcp_hz_build(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 		cand[nc] = (uint32_t)i;
 		nc += (e & looks) != 0;
 		flist[nl] = (uint32_t)i;
-		nl += acts | ((e & ~(uint32_t)FX_LOCAL) != prev);
-		prev = (e & ~(uint32_t)FX_LOCAL) | (0u - acts);
+		uint32_t kills = e & ends & ~(uint32_t)FX_LOCAL;
+		nl += acts | ((kills & ~killed) != 0);
+		killed = (killed | kills) & (acts - 1u);
 	}
 	if (n)
 		blk[bi].last = (uint32_t)n - 1;
