@@ -14,19 +14,18 @@
 
 /* ---- registers ---- */
 
+/* r |= registers [lo, lo + n) below 128, null excluded (n <= 32: no operand is wider).
+ * Without branches: lo is anywhere. */
 static inline void add(struct hz_regs *r, uint32_t lo, uint32_t n)
 {
-	uint32_t hi = lo + n > 128 ? 128 : lo + n;
-	for (uint32_t w = 0; w < 2; w++) {
-		uint32_t a = lo > 64 * w ? lo - 64 * w : 0, b = hi > 64 * w ? hi - 64 * w : 0;
-		if (b > 64)
-			b = 64;
-		if (a < b)
-			r->m[w] |= (b - a == 64 ? ~0ull : ((1ull << (b - a)) - 1)) << a;
-	}
+	uint64_t m = (1ull << (n > 32 ? 32 : n)) - 1;
+	uint32_t sh = lo & 63;
+	uint64_t a = m << sh, b = (m >> 1) >> (63 - sh);	/* b: what crosses into the next word */
+	uint64_t low = 0 - (uint64_t)(lo < 64), in = 0 - (uint64_t)(lo < 128);
+	r->m[0] |= a & low;
+	r->m[1] |= ((b & low) | (a & ~low)) & in;
 	r->m[HZ_NULL >> 6] &= ~(1ull << (HZ_NULL & 63));
 }
-
 
 static const struct hz_regs exec_regs = { { 0, 3ull << (HZ_EXEC_LO - 64) } };
 
