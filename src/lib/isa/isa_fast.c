@@ -170,9 +170,10 @@ static enum rmcp_isa_insn_kind kind_of(uint8_t v)
 	}
 }
 
-/* One instruction: length and verdict; *s: its split, *gk: its global key (avail >= 4). */
+/* One instruction: length and verdict; *s: its split, *gk: its global key, *lit_at: where
+ * a literal would start (avail >= 4). */
 static inline uint8_t fast_split_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
-				      uint32_t *len, struct rmcp_g10_split *s, size_t *gk)
+				      uint32_t *len, struct rmcp_g10_split *s, size_t *gk, uint32_t *lit_at)
 {
 	uint32_t w0 = rmcp_le32(p), w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
 	rmcp_g10_split(w0, w1, s);
@@ -185,7 +186,8 @@ static inline uint8_t fast_split_step(const struct rmcp_isa_fast *f, const uint8
 	uint32_t lit = (uint32_t)(s->src[0] == RMCP_G10_SRC_LITERAL) | (uint32_t)(s->src[1] == RMCP_G10_SRC_LITERAL) << 1 |
 		       (uint32_t)(s->src[2] == RMCP_G10_SRC_LITERAL) << 2;
 	lit &= (uint32_t)(b >> P_LIT_SHIFT) & 7u & ((1u << s->nsrc) - 1);
-	uint32_t n = 4u * s->words + 4u * s->nsa + ((b & P_KLIT) || lit ? 4u : 0u);
+	uint32_t at = 4u * s->words + 4u * s->nsa, n = at + ((b & P_KLIT) || lit ? 4u : 0u);
+	*lit_at = at;
 	if (v == RMCP_G10_UNDECODABLE || n > avail || rmcp_g10_llvm_unsafe(s, w1)) {
 		*len = 4;
 		return RMCP_G10_UNDECODABLE;
@@ -201,19 +203,27 @@ static inline uint8_t fast_step(const struct rmcp_isa_fast *f, const uint8_t *p,
 {
 	struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
 	size_t gkey;
-	return fast_split_step(f, p, avail, len, &s, &gkey);
+	uint32_t lit_at;
+	return fast_split_step(f, p, avail, len, &s, &gkey, &lit_at);
 }
 
-/* The record of one instruction at off that the walk advances len bytes past. */
-static inline void put_rec(struct rmcp_isa_rec *r, size_t off, uint32_t len, const struct rmcp_g10_split *s,
-			   size_t gkey, uint8_t v)
+/* A length LLVM gave, as a record holds it: whole dwords, 4 to 252 bytes. */
+static inline uint32_t rec_len(uint32_t len)
 {
 	len &= ~3u;
+	return len < 4 || len > 252 ? 4 : len;
+}
+
+/* The record of one instruction at off that the walk advances len bytes past (len: the
+ * fast path's, already whole dwords of 4 to 252 bytes, or rec_len's). */
+static inline void put_rec(struct rmcp_isa_rec *r, size_t off, uint32_t len, const struct rmcp_g10_split *s,
+			   size_t gkey, uint32_t lit_at, uint8_t v)
+{
 	r->off = (uint32_t)off;
 	r->gkey = (uint16_t)gkey;
-	r->len = (uint8_t)(len < 4 || len > 252 ? 4 : len);
+	r->len = (uint8_t)len;
 	r->fmt = (uint8_t)s->fmt;
-	r->lit_at = (uint8_t)(4u * s->words + 4u * s->nsa);
+	r->lit_at = (uint8_t)lit_at;
 	r->decodes = v != RMCP_G10_UNDECODABLE;
 }
 
@@ -221,12 +231,12 @@ uint32_t rmcp_isa_fast_record(const struct rmcp_isa_fast *f, const uint8_t *p, s
 			      struct rmcp_isa_rec *r)
 {
 	struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
-	uint32_t len = 4;
+	uint32_t len = 4, lit_at;
 	size_t gkey;
-	uint8_t v = fast_split_step(f, p, avail, &len, &s, &gkey);
+	uint8_t v = fast_split_step(f, p, avail, &len, &s, &gkey, &lit_at);
 	if (v == RMCP_G10_ASK_ORACLE)
 		len = 4;	/* without the oracle's length, one dword */
-	put_rec(r, off, len, &s, gkey, v);
+	put_rec(r, off, len, &s, gkey, lit_at, v);
 	return r->len;
 }
 
@@ -258,20 +268,23 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 			struct rmcp_isa_rec *rec, size_t *nrec)
 {
 	size_t off = 0, nr = 0;
+	uint64_t n = 0;
 	/* Instructions are dword-granular; a trailing partial dword is one undecodable. */
 	while (off < size) {
 		size_t avail = size - off;
 		struct rmcp_isa_step st = { .len = 4, .kind = RMCP_ISA_INSN_UNKNOWN };
 		struct rmcp_g10_split s = { .fmt = RMCP_G10_UNKNOWN };
 		size_t gkey = 0;
+		uint32_t lit_at = 4, rlen;
 		uint8_t v;
 		if (avail < 4) {
 			st.len = (uint32_t)avail;
 			v = RMCP_G10_UNDECODABLE;
 		} else {
-			v = fast_split_step(f, p + off, avail, &st.len, &s, &gkey);
+			v = fast_split_step(f, p + off, avail, &st.len, &s, &gkey, &lit_at);
 		}
-		k->n_insns++;
+		n++;
+		rlen = st.len;
 		if (v != RMCP_G10_OK) {
 			if (v == RMCP_G10_ASK_ORACLE) {
 				st.len = 4;
@@ -279,6 +292,7 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 					st.kind = RMCP_ISA_INSN_UNKNOWN;
 					st.bad = true;
 				}
+				rlen = rec_len(st.len);
 			} else {
 				st.kind = kind_of(v);
 				st.bad = true;
@@ -287,9 +301,10 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 				rmcp_isa_note(k, p + off, avail, addr + off, &st);
 		}
 		if (rec && avail >= 4)	/* the length the walk advances by (LLVM's, for a key left to it) */
-			put_rec(&rec[nr++], off, st.len, &s, gkey, v);
+			put_rec(&rec[nr++], off, rlen, &s, gkey, lit_at, v);
 		off += st.len;
 	}
+	k->n_insns += n;
 	if (nrec)
 		*nrec = nr;
 }
