@@ -56,6 +56,8 @@ struct hz_key {
 	uint32_t flags;
 	uint8_t width;		/* SGPR defs (SALU/SMEM), or DS natural alignment (bytes) */
 	uint8_t alu;		/* enum hz_alu */
+	uint32_t fx;		/* a VALU that writes no SGPR: its FX_* bits (the same for every
+				 * instruction of the key), else 0 */
 };
 
 /* Scratch memory for one kernel's analysis: bump allocation, all of it released at once
@@ -320,6 +322,9 @@ static inline int fx_lds(const struct hz_fx *x)
  * (isa_hazard.c): [state << 8 | FX bits 4..11] -> new state, | 0x40 when the step triggers
  * the lds-branch-vmem-war search. */
 void rmcp_hz_step_table(uint8_t tab[1u << 14]);
+
+/* hz_key.fx for key flags f (isa_hazard_fx.c): never 0 for a VALU writing no SGPR. */
+uint32_t rmcp_hz_key_fx(uint32_t f);
 
 /* The instructions of a kernel from the fast walk's records (isa_hazard_fx.c): c->in[0..n)
  * with their key properties and effects (c->fx, c->rd: rd[0] must be empty and c->nrd >= 1),

@@ -282,6 +282,15 @@ static uint32_t effect_generic(struct hz_ctx *c, size_t i)
 	}
 }
 
+/* The FX_* bits of every instruction of a key that is a VALU writing no SGPR (they do not
+ * depend on the operands), else 0 (isa_hazard_keys.c keeps them in hz_key.fx). */
+uint32_t rmcp_hz_key_fx(uint32_t f)
+{
+	if (!(f & HK_VALU) || (f & (HK_CMP | HK_CMPX | HK_VOP3B | HK_VCC_CARRY | HK_READLANE)))
+		return 0;
+	return FX_VTS_EXP | ((f & HK_VNOP) ? 0 : FX_PERM_EXP) | ((f & HK_PERMLANE) ? FX_PERMLANE | FX_T_PERM : 0);
+}
+
 /* The searches a finished effect triggers (FX_T_*), its rd slot kept if it has sets. */
 static inline uint32_t finish(struct hz_ctx *c, struct hz_fx *x, const struct hz_rd *y, uint32_t e)
 {
@@ -301,17 +310,16 @@ static inline uint32_t finish(struct hz_ctx *c, struct hz_fx *x, const struct hz
  * format says which of effect_generic's tests can apply (isa_hazard_keys.c gives every
  * key of a format the same category), so each format takes only those.
  */
-static inline uint32_t effect(struct hz_ctx *c, size_t i)
+static inline uint32_t effect(struct hz_ctx *c, size_t i, const struct hz_key *kk)
 {
 	const struct hz_insn *in = &c->in[i];
 	struct hz_fx *x = &c->fx[i];
 	uint32_t f = in->flags, e;
 	x->rd = 0;
-	/* Half of all code: a VALU that writes no SGPR. */
-	if ((f & HK_VALU) && !(f & (HK_CMP | HK_CMPX | HK_VOP3B | HK_VCC_CARRY | HK_READLANE))) {
-		e = FX_VTS_EXP | ((f & HK_VNOP) ? 0 : FX_PERM_EXP) | ((f & HK_PERMLANE) ? FX_PERMLANE | FX_T_PERM : 0);
-		x->e = e;
-		return e;
+	/* Half of all code: a VALU that writes no SGPR, all worked out for its key. */
+	if (kk->fx) {
+		x->e = kk->fx;
+		return kk->fx;
 	}
 	if (!f)
 		return effect_generic(c, i);
@@ -435,7 +443,7 @@ size_t rmcp_hz_fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nre
 		leads[n + 1] = (kk->flags & (HK_BRANCH | HK_END)) != 0;
 		if (kk->flags & HK_BRANCH)
 			br[nb++] = (uint32_t)n;
-		all |= effect(c, n);	/* while the instruction is at hand */
+		all |= effect(c, n, kk);	/* while the instruction is at hand */
 		n++;
 	}
 	c->all |= all;

@@ -237,6 +237,7 @@ static void classify(enum rmcp_g10_fmt fmt, uint32_t key, const char *m, struct 
 		break;
 	}
 	k->flags = f;
+	k->fx = rmcp_hz_key_fx(f);
 }
 
 /* Key properties depend only on the code's ISA class, so they are worked out once per
