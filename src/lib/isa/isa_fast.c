@@ -263,9 +263,11 @@ void rmcp_isa_fast_step(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 	st->kind = kind_of(v);
 }
 
-void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size,
-			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx,
-			struct rmcp_isa_rec *rec, size_t *nrec)
+/* The walk, with records (with_rec) or without: a constant in each call below, so each
+ * gets its own loop. */
+static inline __attribute__((always_inline)) void
+walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size, uint64_t addr, struct rmcp_isa_kernel *k,
+     rmcp_isa_ask_fn ask, void *ctx, struct rmcp_isa_rec *rec, size_t *nrec, bool with_rec)
 {
 	size_t off = 0, nr = 0;
 	uint64_t n = 0;
@@ -300,13 +302,23 @@ void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t 
 			if (st.bad)
 				rmcp_isa_note(k, p + off, avail, addr + off, &st);
 		}
-		if (rec && avail >= 4)	/* the length the walk advances by (LLVM's, for a key left to it) */
+		if (with_rec && avail >= 4)	/* the length the walk advances by (LLVM's, for a key left to it) */
 			put_rec(&rec[nr++], off, rlen, &s, gkey, lit_at, v);
 		off += st.len;
 	}
 	k->n_insns += n;
 	if (nrec)
 		*nrec = nr;
+}
+
+void rmcp_isa_fast_walk(const struct rmcp_isa_fast *f, const uint8_t *p, size_t size,
+			uint64_t addr, struct rmcp_isa_kernel *k, rmcp_isa_ask_fn ask, void *ctx,
+			struct rmcp_isa_rec *rec, size_t *nrec)
+{
+	if (rec)
+		walk(f, p, size, addr, k, ask, ctx, rec, nrec, true);
+	else
+		walk(f, p, size, addr, k, ask, ctx, NULL, nrec, false);
 }
 
 const char *rmcp_isa_fast_mnemonic(const struct rmcp_isa_fast *f, const uint8_t *p, size_t avail,
