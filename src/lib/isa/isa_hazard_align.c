@@ -340,7 +340,8 @@ static int slice(struct hz_ctx *c, struct align *a)
 		for (uint32_t i = c->b[b].first; i <= c->b[b].last; i++) {
 			const struct effect *e = &a->eff[i];
 			a->rel[nrel] = i;	/* kept if relevant: no branch to mispredict */
-			nrel += e->wide | hits(a, e->lo[0], e->n[0]) | (e->n[1] && hits(a, e->lo[1], e->n[1]));
+			nrel += (unsigned)e->wide | (unsigned)hits(a, e->lo[0], e->n[0]) |
+				(unsigned)(e->n[1] && hits(a, e->lo[1], e->n[1]));
 		}
 	}
 	a->relb[c->nb] = (uint32_t)nrel;
