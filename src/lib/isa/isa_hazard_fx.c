@@ -208,6 +208,26 @@ static inline bool local_check(const struct hz_insn *in)
 	}
 }
 
+/* A VALU's FX bits past FX_VTS_EXP; *defs: the SGPRs it writes (valu_sdef). */
+static inline uint32_t valu_bits(const struct hz_ctx *c, const struct hz_insn *in, struct hz_regs *defs)
+{
+	uint32_t f = in->flags, e = 0;
+	bool named;
+	if (valu_sdef(c, in, defs, &named)) {
+		e |= FX_VSDEF;
+		if (meets(defs, &exec_regs))
+			e |= FX_DEF_EXEC;
+	}
+	e |= named ? FX_CX_EXP : 0;	/* vcmpx-exec-war ends at a named SGPR write */
+	if ((f & HK_CMP) && (e & FX_DEF_EXEC))
+		e |= FX_PERM_SET;
+	else if (!(f & HK_VNOP))
+		e |= FX_PERM_EXP;
+	if (f & HK_PERMLANE)
+		e |= FX_PERMLANE;
+	return e;
+}
+
 /* What instruction i does, for any instruction (an undecodable word has no properties
  * but its format may still match a check); effect() takes shorter paths per format.
  * Returns its FX_* bits. */
@@ -245,19 +265,7 @@ static uint32_t effect_generic(struct hz_ctx *c, size_t i)
 			e |= FX_SCALAR;
 		}
 		if (f & HK_VALU) {
-			bool named;
-			if (valu_sdef(c, in, &y->defs, &named)) {
-				e |= FX_VSDEF;
-				if (meets(&y->defs, &exec_regs))
-					e |= FX_DEF_EXEC;
-			}
-			e |= named ? FX_CX_EXP : 0;	/* vcmpx-exec-war ends at a named SGPR write */
-			if ((f & HK_CMP) && (e & FX_DEF_EXEC))
-				e |= FX_PERM_SET;
-			else if (!(f & HK_VNOP))
-				e |= FX_PERM_EXP;
-			if (f & HK_PERMLANE)
-				e |= FX_PERMLANE;
+			e |= valu_bits(c, in, &y->defs);
 		} else if ((f & (HK_VMEM | HK_DS | HK_FLAT | HK_EXP)) || ((f & HK_SALU) && salu_reads_exec(in))) {
 			e |= FX_CX_HIT;
 		} else if (sopp_op(in) == 0x23 && (in->w0 & 1) == 0) {
@@ -332,21 +340,7 @@ static inline uint32_t effect(struct hz_ctx *c, size_t i, const struct hz_key *k
 	case RMCP_G10_VOP3:
 	case RMCP_G10_VOP3P:
 	case RMCP_G10_VINTRP: {	/* a VALU writing an SGPR */
-		bool named;
-		e = FX_VTS_EXP;
-		if (valu_sdef(c, in, &y->defs, &named)) {
-			e |= FX_VSDEF;
-			if (meets(&y->defs, &exec_regs))
-				e |= FX_DEF_EXEC;
-		}
-		e |= named ? FX_CX_EXP : 0;
-		if ((f & HK_CMP) && (e & FX_DEF_EXEC))
-			e |= FX_PERM_SET;
-		else if (!(f & HK_VNOP))
-			e |= FX_PERM_EXP;
-		if (f & HK_PERMLANE)
-			e |= FX_PERMLANE;
-		return finish(c, x, y, e);
+		return finish(c, x, y, FX_VTS_EXP | valu_bits(c, in, &y->defs));
 	}
 	case RMCP_G10_SOP1:
 	case RMCP_G10_SOP2:
