@@ -10,6 +10,7 @@
  * Every mode is the same call with the same text flags; each time is the median of its runs
  * (RUNS for the fast modes, ORACLE_RUNS for the oracle), the modes interleaved run by run.
  * ORACLE_RUNS 0 skips the oracle (no ratios): for comparing two builds of the fast modes.
+ * RMCP_BENCH_CLOCK=cpu times with the process's CPU clock instead of the monotonic clock.
  * Prints the medians, instructions per second and the ratios to the oracle; with
  * RMCP_BENCH_JSON=path, writes them there too. bench/isa.sh runs it after the CLI timings.
  */

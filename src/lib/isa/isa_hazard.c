@@ -13,7 +13,7 @@
  *   SIISelLowering.cpp       getPrefLoopAlignment: no s_inst_prefetch with inst-fwd-prefetch-bug;
  *                            allowsMisalignedMemoryAccessesImpl: lds-misaligned-bug (DS wider
  *                            than 32 bits needs natural alignment; GCNSubtarget: WGP mode only)
- * Where LLVM searches back over predecessors, so does rmcp_hz_search (isa_hazard_cfg.c).
+ * Where LLVM searches back over predecessors, so does rmcp_hz_search (isa_hazard.h).
  * docs/override.md explains every class with an example.
  */
 #include <errno.h>

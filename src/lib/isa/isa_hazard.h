@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to the gfx10.1 hazard detectors: isa_hazard.c (the searches and checks, per kernel),
- * isa_hazard_cfg.c (instructions, blocks, backward search, dataflow driver, scratch arena),
+ * isa_hazard_cfg.c (blocks, dataflow driver, scratch arena; the backward search is here, inline),
  * isa_hazard_fx.c (what each instruction does), isa_hazard_align.c (DS address alignment),
  * isa_hazard_keys.c (per-key properties), isa_hazard_memo.c (kernels judged before).
  * Not part of the library API.

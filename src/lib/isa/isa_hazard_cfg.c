@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Decoding and control flow for the gfx10.1 hazard detectors: instruction lengths from the
- * fast path, basic blocks split at pc-relative branch targets and after branches/ends,
- * predecessor lists, and LLVM's backward search over predecessors (GCNHazardRecognizer.cpp
- * ::getWaitStatesSince, LLVM 19.1.7): a block is scanned from its end, each predecessor
- * once per search, the search's own block first from the instruction before the trigger.
+ * Control flow for the gfx10.1 hazard detectors: basic blocks split at pc-relative branch
+ * targets and after branches/ends, predecessor and successor lists, the forward dataflow
+ * driver and the scratch arena. LLVM's backward search over predecessors
+ * (GCNHazardRecognizer.cpp ::getWaitStatesSince, LLVM 19.1.7) is rmcp_hz_search in
+ * isa_hazard.h, inline so each caller's test inlines into its loop.
  */
 #include <errno.h>
 #include <stddef.h>
