@@ -341,17 +341,23 @@ int rmcp_isa_check_memo(const void *codeobj, size_t len, const struct rmcp_targe
 			if (!(rec = malloc(reccap * sizeof(*rec))))
 				reccap = 0;	/* the detectors decode for themselves */
 		}
-		if (fast) {
+		/* The same bytes as a kernel judged before in this file, whose walk found nothing
+		 * wrong: its count and its hazards, without walking again. */
+		bool known = fast && hz && !(flags & RMCP_ISA_CROSSCHECK) &&
+			     rmcp_isa_hz_known(hz, bytes + r->off, r->size, r->addr, k);
+		if (known) {
+			/* nothing to walk */
+		} else if (fast) {
 			rmcp_isa_fast_walk(fast, bytes + r->off, r->size, r->addr, k, lazy_ask, &lo,
 					   hz ? rec : NULL, &nrec);
 			recs = hz ? rec : NULL;
 		} else
 			rmcp_isa_oracle_walk(lo.o, bytes + r->off, r->size, r->addr, k);
-		if (fast && (flags & RMCP_ISA_CROSSCHECK))
+		if (!known && fast && (flags & RMCP_ISA_CROSSCHECK))
 			crosscheck(fast, lo.o, bytes + r->off, r->size, r->addr, out);
 		if (k->has_first)
 			fill_text(k, fast, &lo, !(flags & RMCP_ISA_NO_TEXT));
-		if (hz && (rc = rmcp_isa_hz_kernel(hz, bytes + r->off, r->size, r->addr, k, recs, nrec)) < 0) {
+		if (!known && hz && (rc = rmcp_isa_hz_kernel(hz, bytes + r->off, r->size, r->addr, k, recs, nrec)) < 0) {
 			for (size_t j = 0; j < out->n_kernels; j++)
 				ranges[j].name = NULL;	/* owned by the report, released below */
 			rmcp_isa_ranges_free(ranges, n);

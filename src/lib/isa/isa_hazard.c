@@ -390,6 +390,26 @@ static int run(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nrec)
 	return 0;
 }
 
+#define HZ_SEED 0x72636d70
+
+bool rmcp_isa_hz_known(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uint64_t addr,
+		       struct rmcp_isa_kernel *k)
+{
+	if (size > UINT32_MAX)
+		return false;
+	uint64_t hash = rmcp_xxh64(p, size, HZ_SEED);
+	h->last_p = p;
+	h->last_size = size;
+	h->last_hash = hash;
+	const struct hz_memo *m = rmcp_hz_memo_find(h, hash, p, size, k);
+	if (!m || !m->clean)
+		return false;
+	k->n_insns = m->n_insns;
+	k->hazards_checked = true;
+	rmcp_hz_memo_apply(m, addr, k);
+	return true;
+}
+
 int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uint64_t addr,
 		       struct rmcp_isa_kernel *k, const struct rmcp_isa_rec *rec, size_t nrec)
 {
@@ -408,7 +428,8 @@ int rmcp_isa_hz_kernel(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uin
 		k->hazards_checked = false;
 		return 0;
 	}
-	uint64_t hash = rmcp_xxh64(p, size, 0x72636d70);
+	uint64_t hash = p == h->last_p && size == h->last_size ? h->last_hash : rmcp_xxh64(p, size, HZ_SEED);
+	h->last_p = NULL;
 	const struct hz_memo *m = rmcp_hz_memo_find(h, hash, p, size, k);
 	if (m) {
 		rmcp_hz_memo_apply(m, addr, k);

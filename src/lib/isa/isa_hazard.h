@@ -82,6 +82,8 @@ struct hz_memo {
 	uint32_t n_by_class[RMCP_ISA_HZ_NCLASSES], first_by_class[RMCP_ISA_HZ_NCLASSES];
 	bool has_hazard;
 	struct rmcp_isa_hazard hazard;	/* addresses relative to the kernel */
+	uint64_t n_insns;	/* the walk's count; */
+	bool clean;		/* and it found nothing wrong (nothing invalid, differing, ...) */
 };
 
 /* Entries in order of arrival; an open-addressing index over them (entry + 1, 0 empty),
@@ -100,6 +102,9 @@ struct rmcp_isa_hz {
 	const struct rmcp_isa_fast *fast;
 	struct hz_arena arena;
 	struct rmcp_isa_memo own;	/* this code object's kernels (pointers into it) */
+	const uint8_t *last_p;		/* rmcp_isa_hz_known's hash of [last_p, + last_size), */
+	size_t last_size;		/* for the rmcp_isa_hz_kernel call that follows it */
+	uint64_t last_hash;
 	struct rmcp_isa_memo *memo;	/* &own, or one shared by a whole file */
 	const struct hz_key *keys;	/* [global key], and [nkeys] all zero: shared per code class */
 	struct hz_key *owned;		/* keys, when not shared */

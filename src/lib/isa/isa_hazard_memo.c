@@ -93,6 +93,8 @@ void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, si
 	m->hazard = k->hazard;
 	m->hazard.addr -= addr;
 	m->hazard.other_addr -= addr;
+	m->n_insns = k->n_insns;
+	m->clean = !(k->n_invalid | k->n_differs | k->n_undecodable | k->n_unknown) && !k->has_first;
 	size_t at = hash & (t->cap - 1);
 	while (t->slot[at])
 		at = (at + 1) & (t->cap - 1);

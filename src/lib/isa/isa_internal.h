@@ -115,6 +115,12 @@ void rmcp_isa_hz_share(struct rmcp_isa_hz *h, struct rmcp_isa_memo *m);
 int rmcp_isa_check_memo(const void *codeobj, size_t len, const struct rmcp_target_id *real_gpu,
 			unsigned flags, struct rmcp_isa_memo *memo, struct rmcp_isa_report *out,
 			struct rmcp_err *err);
+/* Is [p, p+size) a kernel judged before (same bytes, same fast pair, wave size and WGP mode)
+ * whose walk found nothing wrong? Then k gets that walk's count and those hazards, and
+ * neither the walk nor rmcp_isa_hz_kernel need run for it. Otherwise false, and its hash is
+ * kept for the rmcp_isa_hz_kernel call on the same range that follows. */
+bool rmcp_isa_hz_known(struct rmcp_isa_hz *h, const uint8_t *p, size_t size, uint64_t addr,
+		       struct rmcp_isa_kernel *k);
 /* Run every detector over one kernel's code [p, p+size) at addr; fills k's hazard fields.
  * Reads only [p, p+size), and the bytes of kernels judged before: a kernel whose bytes
  * equal an earlier one's gets its result without a second analysis, so every p handed in
