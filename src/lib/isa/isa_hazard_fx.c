@@ -175,15 +175,6 @@ static inline bool salu_reads_exec(const struct hz_insn *in)
 	}
 }
 
-static inline int lds_type(const struct hz_insn *in)
-{
-	if (in->flags & HK_DS)
-		return 1;
-	if ((in->flags & HK_VMEM) || ((in->flags & HK_FLAT) && flat_seg(in)))
-		return 2;
-	return 0;
-}
-
 static inline bool vscnt_zero(const struct hz_insn *in)
 {
 	return sopk_op(in) == 0x17 && ((in->w0 >> 16) & 0x7f) == HZ_NULL && (in->w0 & 0xffff) == 0;
@@ -228,66 +219,20 @@ static inline uint32_t valu_bits(const struct hz_ctx *c, const struct hz_insn *i
 	return e;
 }
 
-/* What instruction i does, for any instruction (an undecodable word has no properties
- * but its format may still match a check); effect() takes shorter paths per format.
- * Returns its FX_* bits. */
-static uint32_t effect_generic(struct hz_ctx *c, size_t i)
+/* What a word without properties does: one the code's class cannot decode (data), whose
+ * format's field tests can still match (a SOPP s_waitcnt 0 or s_waitcnt_depctr, a SOPK
+ * s_waitcnt_vscnt null, 0, a MUBUF/MTBUF offset with bit 1 or 2 set, a SOPP s_clause or
+ * s_inst_prefetch).
+ * It reads and writes no SGPR. */
+static uint32_t effect_unflagged(const struct hz_insn *in, struct hz_fx *x)
 {
-	{
-		const struct hz_insn *in = &c->in[i];
-		struct hz_fx *x = &c->fx[i];
-		uint32_t f = in->flags, e = 0;
-		x->rd = 0;
-		/* Half of all code: a VALU that writes no SGPR. What follows gives it exactly this
-		 * (no memory, no SALU, no compare, no field-dependent check), without the tests. */
-		if ((f & HK_VALU) && !(f & (HK_CMP | HK_CMPX | HK_VOP3B | HK_VCC_CARRY | HK_READLANE))) {
-			e = FX_VTS_EXP | ((f & HK_VNOP) ? 0 : FX_PERM_EXP) |
-			    ((f & HK_PERMLANE) ? FX_PERMLANE | FX_T_PERM : 0);
-			x->e = e;
-			return e;
-		}
-		/* Sets in the next free slot, kept only if not empty. */
-		struct hz_rd *y = &c->rd[c->nrd];
-		y->reads.m[0] = y->reads.m[1] = y->defs.m[0] = y->defs.m[1] = 0;
-		if (f & (HK_VMEM | HK_DS | HK_FLAT)) {
-			mem_reads(in, &y->reads);
-			e |= FX_VTS_GEN;
-		} else if (f & HK_SMEM) {
-			smem_reads(in, &y->reads);
-			e |= FX_STV_GEN;
-		}
-		if (vts_expires(in))
-			e |= FX_VTS_EXP;
-		if (!(f & HK_SMEM) && stv_expires(in))
-			e |= FX_STV_EXP;
-		if (f & (HK_SALU | HK_SMEM)) {
-			scalar_defs(in, &y->defs);
-			e |= FX_SCALAR;
-		}
-		if (f & HK_VALU) {
-			e |= valu_bits(c, in, &y->defs);
-		} else if ((f & (HK_VMEM | HK_DS | HK_FLAT | HK_EXP)) || ((f & HK_SALU) && salu_reads_exec(in))) {
-			e |= FX_CX_HIT;
-		} else if (sopp_op(in) == 0x23 && (in->w0 & 1) == 0) {
-			e |= FX_CX_EXP;
-		}
-		int t = lds_type(in);
-		e |= t == 1 ? FX_LDS1 : t == 2 ? FX_LDS2 : 0;
-		if (vscnt_zero(in))
-			e |= FX_VSCNT0;
-		if (local_check(in))
-			e |= FX_LOCAL;
-		if (f & HK_BRANCH)
-			e |= FX_BRANCH;
-		if (!(y->defs.m[0] | y->defs.m[1]))
-			e &= ~(uint32_t)FX_SCALAR;	/* no SGPR written: nothing for TR_VTS to test */
-		if (y->defs.m[0] | y->defs.m[1] | y->reads.m[0] | y->reads.m[1])
-			x->rd = c->nrd++;
-		e |= ((e & FX_SCALAR) ? FX_T_VTS : 0) | ((e & FX_VSDEF) ? FX_T_STV : 0) |
-		     ((e & FX_DEF_EXEC) ? FX_T_CX : 0) | ((e & FX_PERMLANE) ? FX_T_PERM : 0);
-		x->e = e;
-		return e;
-	}
+	uint32_t e = (vts_expires(in) ? FX_VTS_EXP : 0) | (vscnt_zero(in) ? FX_VSCNT0 : 0) |
+		     (local_check(in) ? FX_LOCAL : 0);
+	if (sopp_op(in) == 0x23 && (in->w0 & 1) == 0)
+		e |= FX_CX_EXP;
+	x->rd = 0;
+	x->e = e;
+	return e;
 }
 
 /* The FX_* bits of every instruction of a key that is a VALU writing no SGPR (they do not
@@ -315,8 +260,8 @@ static inline uint32_t finish(struct hz_ctx *c, struct hz_fx *x, const struct hz
 
 /*
  * What instruction i does (c->fx[i]); returns its FX_* bits. A decoded instruction's
- * format says which of effect_generic's tests can apply (isa_hazard_keys.c gives every
- * key of a format the same category), so each format takes only those.
+ * format fixes its category (isa_hazard_keys.c gives every key of a format the same one),
+ * so each format takes only the tests that can apply to it.
  */
 static inline uint32_t effect(struct hz_ctx *c, size_t i, const struct hz_key *kk)
 {
@@ -330,7 +275,7 @@ static inline uint32_t effect(struct hz_ctx *c, size_t i, const struct hz_key *k
 		return kk->fx;
 	}
 	if (!f)
-		return effect_generic(c, i);
+		return effect_unflagged(in, x);
 	struct hz_rd *y = &c->rd[c->nrd];
 	y->reads.m[0] = y->reads.m[1] = y->defs.m[0] = y->defs.m[1] = 0;
 	switch (in->fmt) {
@@ -383,8 +328,8 @@ static inline uint32_t effect(struct hz_ctx *c, size_t i, const struct hz_key *k
 	case RMCP_G10_EXP:
 		x->e = FX_CX_HIT;
 		return FX_CX_HIT;
-	default:
-		return effect_generic(c, i);
+	default:	/* no decoded key has another format (isa_hazard_keys.c) */
+		return effect_unflagged(in, x);
 	}
 }
 
