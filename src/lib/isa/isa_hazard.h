@@ -116,7 +116,7 @@ struct hz_insn {
 	uint32_t off, w0, w1, lit;	/* lit: the dword after the instruction words, if any */
 	uint32_t flags;			/* hz_key.flags */
 	uint16_t gkey;
-	uint8_t len, fmt, width, alu;
+	uint8_t fmt, width, alu;
 	uint32_t blk;
 	uint32_t tgt;			/* HK_BRANCH: target instruction, or UINT32_MAX */
 };

@@ -366,7 +366,6 @@ size_t rmcp_hz_fill(struct hz_ctx *c, const struct rmcp_isa_rec *rec, size_t nre
 		in->off = off;
 		in->w0 = rmcp_le32(p);
 		in->w1 = avail >= 8 ? rmcp_le32(p + 4) : 0;
-		in->len = (uint8_t)len;
 		in->fmt = r->fmt;
 		/* Read in range either way, then select: no branch on whether it has one. */
 		uint32_t lit = rmcp_le32(p + (has_lit ? lit_at : 0));
