@@ -335,26 +335,25 @@ int rmcp_isa_check_memo(const void *codeobj, size_t len, const struct rmcp_targe
 		k->size = r->size;
 		const struct rmcp_isa_rec *recs = NULL;
 		size_t nrec = 0;
-		if (fast && hz && r->size / 4 + 1 > reccap) {
-			free(rec);
-			reccap = r->size / 4 + 1;
-			if (!(rec = malloc(reccap * sizeof(*rec))))
-				reccap = 0;	/* the detectors decode for themselves */
-		}
 		/* The same bytes as a kernel judged before in this file, whose walk found nothing
 		 * wrong: its count and its hazards, without walking again. */
 		bool known = fast && hz && !(flags & RMCP_ISA_CROSSCHECK) &&
 			     rmcp_isa_hz_known(hz, bytes + r->off, r->size, r->addr, k);
-		if (known) {
-			/* nothing to walk */
-		} else if (fast) {
+		if (!known && fast) {
+			if (hz && r->size / 4 + 1 > reccap) {
+				free(rec);
+				reccap = r->size / 4 + 1;
+				if (!(rec = malloc(reccap * sizeof(*rec))))
+					reccap = 0;	/* the detectors decode for themselves */
+			}
 			rmcp_isa_fast_walk(fast, bytes + r->off, r->size, r->addr, k, lazy_ask, &lo,
 					   hz ? rec : NULL, &nrec);
 			recs = hz ? rec : NULL;
-		} else
+			if (flags & RMCP_ISA_CROSSCHECK)
+				crosscheck(fast, lo.o, bytes + r->off, r->size, r->addr, out);
+		} else if (!known) {
 			rmcp_isa_oracle_walk(lo.o, bytes + r->off, r->size, r->addr, k);
-		if (!known && fast && (flags & RMCP_ISA_CROSSCHECK))
-			crosscheck(fast, lo.o, bytes + r->off, r->size, r->addr, out);
+		}
 		if (k->has_first)
 			fill_text(k, fast, &lo, !(flags & RMCP_ISA_NO_TEXT));
 		if (!known && hz && (rc = rmcp_isa_hz_kernel(hz, bytes + r->off, r->size, r->addr, k, recs, nrec)) < 0) {
