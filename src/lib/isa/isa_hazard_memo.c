@@ -29,6 +29,15 @@ const struct hz_memo *rmcp_hz_memo_find(const struct rmcp_isa_hz *h, uint64_t ha
 	return NULL;
 }
 
+/* Put entry index + 1 in the first free slot from hash on (linear probing). */
+static void slot_put(uint32_t *slot, size_t cap, uint64_t hash, uint32_t v)
+{
+	size_t at = hash & (cap - 1);
+	while (slot[at])
+		at = (at + 1) & (cap - 1);
+	slot[at] = v;
+}
+
 /* Room for one more entry and its slot; false without memory. */
 static bool grow(struct rmcp_isa_memo *t)
 {
@@ -47,12 +56,8 @@ static bool grow(struct rmcp_isa_memo *t)
 		uint32_t *slot = calloc(cap, sizeof(*slot));
 		if (!slot)
 			return false;
-		for (size_t i = 0; i < t->n; i++) {
-			size_t at = t->entry[i].hash & (cap - 1);
-			while (slot[at])
-				at = (at + 1) & (cap - 1);
-			slot[at] = (uint32_t)i + 1;
-		}
+		for (size_t i = 0; i < t->n; i++)
+			slot_put(slot, cap, t->entry[i].hash, (uint32_t)i + 1);
 		free(t->slot);
 		t->slot = slot;
 		t->cap = cap;
@@ -95,10 +100,7 @@ void rmcp_hz_memo_add(struct rmcp_isa_hz *h, uint64_t hash, const uint8_t *p, si
 	m->hazard.other_addr -= addr;
 	m->n_insns = k->n_insns;
 	m->clean = !(k->n_invalid | k->n_differs | k->n_undecodable | k->n_unknown) && !k->has_first;
-	size_t at = hash & (t->cap - 1);
-	while (t->slot[at])
-		at = (at + 1) & (t->cap - 1);
-	t->slot[at] = (uint32_t)++t->n;
+	slot_put(t->slot, t->cap, hash, (uint32_t)++t->n);
 }
 
 void rmcp_hz_memo_apply(const struct hz_memo *m, uint64_t addr, struct rmcp_isa_kernel *k)
